@@ -1,0 +1,15 @@
+//! The pure domain core of wangge: national codes, validation, roles and permissions,
+//! masking rules and the audit hash chain. Nothing here does I/O, so every rule can be
+//! tested exhaustively and reused by every adapter (HTTP, CLI, importers).
+
+pub mod audit;
+pub mod date;
+pub mod error;
+pub mod id_number;
+pub mod password;
+pub mod phone;
+pub mod region;
+pub mod role;
+pub mod uscc;
+
+pub use error::FieldError;
