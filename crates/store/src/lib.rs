@@ -1,1 +1,237 @@
-//! placeholder
+//! Storage for wangge behind one interface, with two backends: SQLite (the embedded
+//! default) and PostgreSQL. Both are reached through sqlx's `Any` driver, so the queries are
+//! written once in the SQL both dialects share (`$N` parameters, `CAST`, `RETURNING`,
+//! `ON CONFLICT`); what differs lives in [`Backend`] and in one migrations folder per
+//! backend. See docs/adr/0002-storage.md.
+//!
+//! Reads take a pooled connection from [`Store::read`]; every command runs in one
+//! [`Tx`] from [`Store::begin`], which also appends its audit entries, so a command and
+//! its audit record commit together or not at all.
+
+pub mod audit;
+pub mod regions;
+pub mod residents;
+pub mod sessions;
+pub mod sql;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+
+pub use sqlx::Error as SqlxError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or foreign-key rule refused the write; the string names the constraint.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps unique and foreign-key violations to `Conflict`, so callers can answer 409/422.
+    pub(crate) fn from_write(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let msg = db.message().to_string();
+            let is_constraint = db.is_unique_violation()
+                || db.is_foreign_key_violation()
+                || msg.contains("UNIQUE constraint")
+                || msg.contains("FOREIGN KEY constraint");
+            if is_constraint {
+                return StoreError::Conflict(db.constraint().map(str::to_string).unwrap_or(msg));
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: run everything inside this schema (tests isolate themselves so).
+    pub pg_schema: Option<String>,
+    /// SQLite `synchronous`: FULL (the default) makes every acknowledged commit survive a
+    /// power cut; NORMAL only survives a crash of the process.
+    pub sqlite_synchronous: String,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            pg_schema: None,
+            sqlite_synchronous: "FULL".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A command's transaction. Dereferences to a connection, so the query functions of every
+/// module take it the same way they take a read connection.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await.map_err(StoreError::from_write)
+    }
+}
+
+/// `sqlite://DIR/wangge.db?mode=rwc` for a data directory.
+pub fn sqlite_url_for_dir(dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("wangge.db").display())
+}
+
+fn valid_schema_name(s: &str) -> bool {
+    !s.is_empty() && s.len() < 60 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl Store {
+    pub async fn connect(url: &str, opts: ConnectOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let synchronous = match opts.sqlite_synchronous.to_ascii_uppercase().as_str() {
+            s @ ("FULL" | "NORMAL" | "EXTRA") => s.to_string(),
+            _ => "FULL".to_string(),
+        };
+        let schema = match &opts.pg_schema {
+            Some(s) if !valid_schema_name(s) => {
+                return Err(StoreError::UnsupportedUrl(format!("schema name {s:?}")))
+            }
+            s => s.clone(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                let synchronous = synchronous.clone();
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute(format!("PRAGMA synchronous = {synchronous}").as_str())
+                                .await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str())
+                                    .await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn read(&self) -> Result<PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a command. On SQLite the transaction takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a command that reads before it writes cannot fail half-way
+    /// on a lock upgrade; PostgreSQL serialises on the rows each command touches.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { inner })
+    }
+
+    /// A consistent online copy. SQLite: `VACUUM INTO`, which reads one snapshot while
+    /// writers go on. PostgreSQL deployments use pg_dump (see the CLI).
+    pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<()> {
+        let dest = dest.to_string_lossy().replace('\'', "''");
+        let mut conn = self.read().await?;
+        conn.execute(format!("VACUUM INTO '{dest}'").as_str()).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database answers (for /healthz).
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.read().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,335 @@
+//! One storage story, run on SQLite always and on PostgreSQL when
+//! `WANGGE_TEST_DATABASE_URL` is set. Each PostgreSQL run lives in its own schema.
+
+use wangge_core::audit::AuditEntry;
+use wangge_core::region::RegionCode;
+use wangge_store::audit::Verdict;
+use wangge_store::regions::Region;
+use wangge_store::residents::{ResidentFields, ResidentFilter};
+use wangge_store::users::NewUser;
+use wangge_store::{audit, regions, residents, sessions, users, ConnectOptions, Store, StoreError};
+
+struct TestDb {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn drop_schema(self) {
+        self.store.close().await;
+        if let Some((url, schema)) = self.pg {
+            let admin = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+            let mut c = admin.read().await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = wangge_store::sqlite_url_for_dir(dir.path());
+    let store = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    TestDb {
+        store,
+        _dir: Some(dir),
+        pg: None,
+    }
+}
+
+async fn postgres() -> Option<TestDb> {
+    let url = std::env::var("WANGGE_TEST_DATABASE_URL").ok()?;
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    let mut c = admin.read().await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    admin.close().await;
+    let opts = ConnectOptions {
+        pg_schema: Some(schema.clone()),
+        ..Default::default()
+    };
+    let store = Store::connect(&url, opts).await.unwrap();
+    store.migrate().await.unwrap();
+    Some(TestDb {
+        store,
+        _dir: None,
+        pg: Some((url, schema)),
+    })
+}
+
+fn region(code: &str, name: &str) -> Region {
+    let c = RegionCode::parse("code", code).unwrap();
+    Region {
+        code: c.as_str().to_string(),
+        name: name.into(),
+        level: c.level().as_str().into(),
+        parent_code: c.parent().map(|p| p.as_str().to_string()),
+    }
+}
+
+fn entry(action: &str, target: &str) -> AuditEntry {
+    AuditEntry {
+        seq: 0,
+        at_ms: 1_764_000_000_000,
+        actor: "tester".into(),
+        action: action.into(),
+        target_type: "resident".into(),
+        target_id: target.into(),
+        region_code: "431027100202".into(),
+        ip: "127.0.0.1".into(),
+        request_id: "req".into(),
+        details: "{}".into(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+async fn story(store: &Store) {
+    // Regions: parents first, upsert renames, children ordered, subtree counts by range.
+    let mut tx = store.begin().await.unwrap();
+    for (code, name) in [
+        ("430000000000", "湖南省"),
+        ("431000000000", "郴州市"),
+        ("431027000000", "桂东县"),
+        ("431027100000", "沤江镇"),
+        ("431027100202", "金洞村"),
+        ("431027100203", "光明村"),
+        ("431027101000", "沙田镇"),
+        ("431027101201", "某村"),
+        ("431027100202001", "金洞村第一网格"),
+    ] {
+        regions::upsert(&mut tx, &region(code, name), 1).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let township = regions::get(&mut c, "431027100000").await.unwrap();
+    assert_eq!(township.level, "township");
+    assert_eq!(township.parent_code.as_deref(), Some("431027000000"));
+    let kids = regions::children(&mut c, "431027100000").await.unwrap();
+    let codes: Vec<_> = kids.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["431027100202", "431027100203"]);
+    let (lo, hi) = RegionCode::parse("c", "431027100000").unwrap().subtree_range();
+    let counts = regions::count_by_level(&mut c, &lo, &hi).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![("grid".into(), 1), ("township".into(), 1), ("village".into(), 2)]
+    );
+    assert!(matches!(regions::get(&mut c, "431027999000").await, Err(StoreError::NotFound)));
+    drop(c);
+
+    // A region whose parent does not exist is refused by the foreign key.
+    let mut tx = store.begin().await.unwrap();
+    let orphan = regions::upsert(&mut tx, &region("431027300201", "无主村"), 1).await;
+    assert!(matches!(orphan, Err(StoreError::Conflict(_))), "{orphan:?}");
+    drop(tx);
+
+    // Users with scopes; duplicate usernames conflict.
+    let mut tx = store.begin().await.unwrap();
+    let scope = vec!["431027100202".to_string()];
+    let new = NewUser {
+        username: "wang",
+        display_name: "王网格",
+        role: "grid_worker",
+        password_hash: "$argon2id$x",
+        must_change_password: true,
+        regions: &scope,
+    };
+    let uid = users::create(&mut tx, &new, 5).await.unwrap();
+    tx.commit().await.unwrap();
+    // A refused statement aborts its command (PostgreSQL poisons the transaction), so each
+    // refusal is tried in a command of its own.
+    let mut tx = store.begin().await.unwrap();
+    assert!(matches!(users::create(&mut tx, &new, 5).await, Err(StoreError::Conflict(_))));
+    drop(tx);
+    let mut c = store.read().await.unwrap();
+    let u = users::by_username(&mut c, "wang").await.unwrap();
+    assert_eq!((u.row.id, u.row.must_change_password), (uid, 1));
+    assert_eq!(u.regions, scope);
+    let in_township = users::list(&mut c, Some(&[(lo.clone(), hi.clone())]), 50, 0).await.unwrap();
+    assert_eq!(in_township.len(), 1);
+    let elsewhere = vec![("431027101".to_string(), "431027102".to_string())];
+    assert!(users::list(&mut c, Some(&elsewhere), 50, 0).await.unwrap().is_empty());
+    drop(c);
+
+    // Sessions, tokens and login failures.
+    let mut tx = store.begin().await.unwrap();
+    sessions::create_session(&mut tx, "h1", uid, "csrf", 1_000).await.unwrap();
+    sessions::create_token(&mut tx, uid, "device", "t1", 1_000).await.unwrap();
+    for at in [10, 20, 30] {
+        sessions::record_login_failure(&mut tx, "wang", "1.2.3.4", at).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert_eq!(sessions::session(&mut c, "h1").await.unwrap().csrf_token, "csrf");
+    sessions::touch_session(&mut c, "h1", 100_000).await.unwrap();
+    assert_eq!(sessions::session(&mut c, "h1").await.unwrap().last_seen_at, 100_000);
+    assert_eq!(sessions::token_user(&mut c, "t1").await.unwrap(), uid);
+    assert!(matches!(sessions::token_user(&mut c, "nope").await, Err(StoreError::NotFound)));
+    assert_eq!(sessions::login_failures_since(&mut c, "wang", 15).await.unwrap(), (2, Some(20)));
+    drop(c);
+
+    // Residents: encrypted bytes round-trip untouched; search by keyed hash; scope ranges;
+    // optimistic versions; unique 身份证号 hash.
+    let fields = ResidentFields {
+        region_code: "431027100202001".into(),
+        name: "李四".into(),
+        sex: Some("male".into()),
+        birth_date: Some("1980-01-02".into()),
+        id_number_enc: Some(vec![1, 0, 255, 7]),
+        id_number_hash: Some("idhash".into()),
+        phone_enc: Some(vec![9, 9]),
+        phone_hash: Some("phonehash".into()),
+    };
+    let mut tx = store.begin().await.unwrap();
+    let rid = residents::create(&mut tx, &fields, 7).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let dup = residents::create(&mut tx, &fields, 7).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    drop(tx);
+    let mut c = store.read().await.unwrap();
+    let row = residents::get(&mut c, rid).await.unwrap();
+    assert_eq!(row.id_number_enc.as_deref(), Some(&[1u8, 0, 255, 7][..]));
+    let by_hash = ResidentFilter {
+        id_number_hash: Some("idhash"),
+        ..Default::default()
+    };
+    let (found, total) = residents::list(&mut c, None, &by_hash, 10, 0).await.unwrap();
+    assert_eq!((found.len(), total), (1, 1));
+    let (found, total) = residents::list(&mut c, Some(&elsewhere), &by_hash, 10, 0).await.unwrap();
+    assert_eq!((found.len(), total), (0, 0));
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let renamed = ResidentFields {
+        name: "李四光".into(),
+        ..fields.clone()
+    };
+    assert_eq!(residents::update(&mut tx, rid, 1, &renamed, 8).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let stale = residents::update(&mut tx, rid, 1, &renamed, 9).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    drop(tx);
+
+    // A rolled-back command leaves nothing behind, audit included.
+    let mut tx = store.begin().await.unwrap();
+    residents::create(
+        &mut tx,
+        &ResidentFields {
+            id_number_hash: Some("other".into()),
+            ..fields.clone()
+        },
+        9,
+    )
+    .await
+    .unwrap();
+    audit::append(&mut tx, entry("resident.create", "x")).await.unwrap();
+    drop(tx);
+    let mut c = store.read().await.unwrap();
+    assert_eq!(residents::count(&mut c).await.unwrap(), 1);
+    drop(c);
+
+    // The audit chain: append, verify, tamper, verify names the entry.
+    for i in 1..=4 {
+        let mut tx = store.begin().await.unwrap();
+        let e = audit::append(&mut tx, entry("resident.update", &i.to_string()))
+            .await
+            .unwrap();
+        assert_eq!(e.seq, i);
+        tx.commit().await.unwrap();
+    }
+    let mut c = store.read().await.unwrap();
+    assert_eq!(audit::verify(&mut c).await.unwrap(), Verdict::Intact { entries: 4 });
+    let listed = audit::list(&mut c, None, &Default::default(), 2, None).await.unwrap();
+    assert_eq!(listed.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3]);
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    match audit::verify(&mut c).await.unwrap() {
+        Verdict::Broken(b) => assert_eq!(b.seq, 3),
+        v => panic!("tampering not detected: {v:?}"),
+    }
+    sqlx::query("UPDATE audit_log SET actor = 'tester' WHERE seq = 3")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    match audit::verify(&mut c).await.unwrap() {
+        Verdict::Broken(b) => assert_eq!(b.seq, 2),
+        v => panic!("deletion not detected: {v:?}"),
+    }
+}
+
+async fn concurrent_appends(store: &Store) {
+    // Many commands at once: the chain stays gap-free and verifiable.
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = s.begin().await.unwrap();
+            audit::append(&mut tx, entry("concurrent", &i.to_string())).await.unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let mut c = store.read().await.unwrap();
+    assert_eq!(audit::verify(&mut c).await.unwrap(), Verdict::Intact { entries: 16 });
+}
+
+#[tokio::test]
+async fn sqlite_story() {
+    let db = sqlite().await;
+    story(&db.store).await;
+}
+
+#[tokio::test]
+async fn sqlite_concurrent_appends() {
+    let db = sqlite().await;
+    concurrent_appends(&db.store).await;
+}
+
+#[tokio::test]
+async fn sqlite_backup_is_a_readable_copy() {
+    let db = sqlite().await;
+    let mut tx = db.store.begin().await.unwrap();
+    regions::upsert(&mut tx, &region("430000000000", "湖南省"), 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("copy.db");
+    db.store.backup_sqlite(&dest).await.unwrap();
+    let url = format!("sqlite://{}", dest.display());
+    let copy = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    let mut c = copy.read().await.unwrap();
+    assert_eq!(regions::count(&mut c).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn postgres_story() {
+    let Some(db) = postgres().await else {
+        eprintln!("WANGGE_TEST_DATABASE_URL not set: PostgreSQL conformance skipped");
+        return;
+    };
+    story(&db.store).await;
+    db.drop_schema().await;
+}
+
+#[tokio::test]
+async fn postgres_concurrent_appends() {
+    let Some(db) = postgres().await else { return };
+    concurrent_appends(&db.store).await;
+    db.drop_schema().await;
+}
