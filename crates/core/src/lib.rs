@@ -3,6 +3,7 @@
 //! tested exhaustively and reused by every adapter (HTTP, CLI, importers).
 
 pub mod audit;
+pub mod calendar;
 pub mod date;
 pub mod error;
 pub mod id_number;

@@ -104,7 +104,11 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn year(&mut self, key: &Spanned<String>, table: &Spanned<YearTable>) -> Result<(), CalendarError> {
+    fn year(
+        &mut self,
+        key: &Spanned<String>,
+        table: &Spanned<YearTable>,
+    ) -> Result<(), CalendarError> {
         let line = self.line(key);
         let year = key
             .get_ref()
@@ -118,6 +122,10 @@ impl Loader<'_> {
                     "a table name must be a four-digit year, such as [2025]",
                 )
             })?;
+        if self.years.contains_key(&year) {
+            // Only possible through spellings like [02025] next to [2025].
+            return Err(err(line, key.get_ref(), format!("{year} is listed twice")));
+        }
         let t = table.get_ref();
         if t.holiday.is_empty() {
             // A year without holidays would be "loaded" as plain Monday–Friday: a guess.
@@ -153,12 +161,21 @@ impl Loader<'_> {
             return Err(err(
                 self.line(&h.to),
                 &format!("{path}.to"),
-                format!("{from} to {to} is {rest_days} days; a rest period is at most {MAX_REST_DAYS} days"),
+                format!(
+                    "{from} to {to} is {rest_days} days; \
+                     a rest period is at most {MAX_REST_DAYS} days"
+                ),
             ));
         }
         for offset in 0..rest_days {
             let day = add_days(from, offset);
-            self.list(day, OverrideKind::RestDay, name, self.line(&h.from), &format!("{path}.from"))?;
+            self.list(
+                day,
+                OverrideKind::RestDay,
+                name,
+                self.line(&h.from),
+                &format!("{path}.from"),
+            )?;
         }
         for (i, raw) in h.makeup_workdays.iter().enumerate() {
             let field = format!("{path}.makeup_workdays[{i}]");
@@ -168,7 +185,10 @@ impl Loader<'_> {
                 return Err(err(
                     self.line(raw),
                     &field,
-                    format!("{day} is a weekday already; a make-up workday must be a Saturday or Sunday"),
+                    format!(
+                        "{day} is a weekday already; \
+                         a make-up workday must be a Saturday or Sunday"
+                    ),
                 ));
             }
             self.list(day, OverrideKind::Workday, name, self.line(raw), &field)?;
@@ -177,12 +197,22 @@ impl Loader<'_> {
     }
 
     /// Records one listed day, refusing a date that another entry already listed.
-    fn list(&mut self, day: Date, kind: OverrideKind, name: &str, line: usize, field: &str) -> Result<(), CalendarError> {
+    fn list(
+        &mut self,
+        day: Date,
+        kind: OverrideKind,
+        name: &str,
+        line: usize,
+        field: &str,
+    ) -> Result<(), CalendarError> {
         if let Some((first, first_line)) = self.days.get(&day) {
             return Err(err(
                 line,
                 field,
-                format!("{day} is already listed by {} (line {first_line})", first.name),
+                format!(
+                    "{day} is already listed by {} (line {first_line})",
+                    first.name
+                ),
             ));
         }
         let name = name.to_string();
@@ -193,7 +223,12 @@ impl Loader<'_> {
     /// A date value: a TOML date (`2025-01-28`) or the same written as a string. It must lie
     /// in the table's year or in December of the year before (元旦 rest periods and their
     /// make-up days have started there, e.g. 2018-12-29 for 2019).
-    fn date(&self, year: i32, field: &str, raw: &Spanned<toml::Value>) -> Result<Date, CalendarError> {
+    fn date(
+        &self,
+        year: i32,
+        field: &str,
+        raw: &Spanned<toml::Value>,
+    ) -> Result<Date, CalendarError> {
         let line = self.line(raw);
         let parsed = match raw.get_ref() {
             toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
@@ -203,7 +238,11 @@ impl Loader<'_> {
             _ => None,
         };
         let date = parsed.ok_or_else(|| {
-            err(line, field, format!("`{}` is not a date like 2025-01-28", raw.get_ref()))
+            err(
+                line,
+                field,
+                format!("`{}` is not a date like 2025-01-28", raw.get_ref()),
+            )
         })?;
         let in_year = date.year == year || (date.year == year - 1 && date.month == 12);
         if !in_year {
@@ -232,7 +271,11 @@ fn err(line: usize, field: &str, message: impl Into<String>) -> CalendarError {
 /// 1-based line number of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Parses exactly `YYYY-MM-DD`.

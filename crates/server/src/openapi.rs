@@ -1,0 +1,68 @@
+//! The OpenAPI document is generated from the same handler annotations and types the
+//! router uses (utoipa-axum), so what it describes is what the server accepts.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::routes::{audit, auth, regions, residents, users};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "wangge API",
+        description = "网格化基层治理平台 API。所有错误均返回 {code, message, details}。",
+        version = "1"
+    ),
+    modifiers(&Security),
+    components(schemas(crate::error::ErrorBody)),
+    tags(
+        (name = "auth", description = "登录、会话与令牌"),
+        (name = "regions", description = "行政区划与网格"),
+        (name = "users", description = "用户与权限范围"),
+        (name = "residents", description = "居民（个人信息加密、脱敏）"),
+        (name = "audit", description = "审计日志")
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
+        );
+    }
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::create_token))
+        .routes(routes!(regions::scope_roots, regions::create_region))
+        .routes(routes!(regions::get_region))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user))
+        .routes(routes!(residents::list_residents, residents::create_resident))
+        .routes(routes!(residents::get_resident, residents::update_resident))
+        .routes(routes!(residents::reveal_resident))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit))
+}
+
+/// The document as served at `/api/v1/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
