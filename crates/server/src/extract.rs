@@ -51,7 +51,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let (field, code, message) = if inner.is_syntax() || inner.is_eof() {
             (String::new(), "invalid_json", format!("JSON格式错误（第{}行第{}列）", inner.line(), inner.column()))
         } else if let Some(name) = between(&text, "unknown field `", "`") {
-            (join(&path, name), "unknown_field", format!("不支持的字段“{name}”"))
+            // For unknown fields the path already ends at the offending key.
+            let field = if path.is_empty() || path == "." { name.to_string() } else { path.clone() };
+            (field, "unknown_field", format!("不支持的字段“{name}”"))
         } else if let Some(name) = between(&text, "missing field `", "`") {
             (join(&path, name), "missing_field", format!("缺少必填字段“{name}”"))
         } else {

@@ -1,0 +1,10 @@
+//! HTTP-level tests of the API, in one test binary. Each test gets its own database:
+//! a SQLite file, or a fresh PostgreSQL schema when `WANGGE_TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod auth;
+mod input;
+mod people;
+mod scope;
+mod system;
