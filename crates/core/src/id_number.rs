@@ -135,7 +135,12 @@ mod tests {
         assert_eq!(id.birth_date(), Date::new(1949, 12, 31).unwrap());
         let lower = IdNumber::parse("id", "11010519491231002x", today()).unwrap();
         assert_eq!(lower.as_str(), "11010519491231002X");
-        let id = IdNumber::parse("id", &compose("431027", Date::new(1985, 6, 1).unwrap(), 123), today()).unwrap();
+        let id = IdNumber::parse(
+            "id",
+            &compose("431027", Date::new(1985, 6, 1).unwrap(), 123),
+            today(),
+        )
+        .unwrap();
         assert_eq!(id.sex(), Sex::Male);
     }
 
@@ -162,7 +167,9 @@ mod tests {
         assert_eq!(code(&feb30), "id_number_birth_date");
         let future = compose("431027", Date::new(2027, 1, 1).unwrap(), 1);
         assert_eq!(code(&future), "id_number_birth_date");
-        let field = IdNumber::parse("parties[0].id_number", "x", today()).unwrap_err().field;
+        let field = IdNumber::parse("parties[0].id_number", "x", today())
+            .unwrap_err()
+            .field;
         assert_eq!(field, "parties[0].id_number");
     }
 

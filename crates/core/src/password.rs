@@ -23,7 +23,11 @@ pub fn check_strength(field: &str, password: &str, username: &str) -> Result<(),
         ));
     }
     if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        return Err(FieldError::new(field, "password_contains_username", "密码不能包含用户名"));
+        return Err(FieldError::new(
+            field,
+            "password_contains_username",
+            "密码不能包含用户名",
+        ));
     }
     Ok(())
 }
@@ -36,10 +40,18 @@ mod tests {
     fn strength() {
         assert!(check_strength("p", "Wangge@2026", "admin").is_ok());
         assert!(check_strength("p", "abcdef12A", "x").is_ok());
-        assert_eq!(check_strength("p", "Ab1!", "x").unwrap_err().code, "password_too_short");
-        assert_eq!(check_strength("p", "abcdefgh1", "x").unwrap_err().code, "password_too_weak");
         assert_eq!(
-            check_strength("p", "Zhangsan#2026", "zhangsan").unwrap_err().code,
+            check_strength("p", "Ab1!", "x").unwrap_err().code,
+            "password_too_short"
+        );
+        assert_eq!(
+            check_strength("p", "abcdefgh1", "x").unwrap_err().code,
+            "password_too_weak"
+        );
+        assert_eq!(
+            check_strength("p", "Zhangsan#2026", "zhangsan")
+                .unwrap_err()
+                .code,
             "password_contains_username"
         );
     }

@@ -74,19 +74,38 @@ mod tests {
 
     #[test]
     fn mobiles_and_landlines() {
-        assert_eq!(Phone::parse("p", "138 1234 5678").unwrap().as_str(), "13812345678");
-        assert_eq!(Phone::parse("p", "+86 13812345678").unwrap().as_str(), "13812345678");
-        assert_eq!(Phone::parse("p", "0735-8888123").unwrap().as_str(), "0735-8888123");
-        assert_eq!(Phone::parse("p", "(0735)8888123").unwrap().as_str(), "07358888123");
+        assert_eq!(
+            Phone::parse("p", "138 1234 5678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            Phone::parse("p", "+86 13812345678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            Phone::parse("p", "0735-8888123").unwrap().as_str(),
+            "0735-8888123"
+        );
+        assert_eq!(
+            Phone::parse("p", "(0735)8888123").unwrap().as_str(),
+            "07358888123"
+        );
         for bad in ["12812345678", "1381234567", "abc", "", "0735-88-88123"] {
             let e = Phone::parse("phone", bad).unwrap_err();
-            assert_eq!((e.field.as_str(), e.code), ("phone", "phone_format"), "{bad}");
+            assert_eq!(
+                (e.field.as_str(), e.code),
+                ("phone", "phone_format"),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn masks_middle() {
-        assert_eq!(Phone::parse("p", "13812345678").unwrap().masked(), "138****5678");
+        assert_eq!(
+            Phone::parse("p", "13812345678").unwrap().masked(),
+            "138****5678"
+        );
         assert_eq!(mask("0735-8888123"), "073*****8123");
     }
 }

@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 
 use crate::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Province,
@@ -117,7 +119,11 @@ impl RegionCode {
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
         let s = input.trim();
         if !s.bytes().all(|b| b.is_ascii_digit()) || s.is_empty() {
-            return Err(FieldError::new(field, "region_code_format", "区划代码只能由数字组成"));
+            return Err(FieldError::new(
+                field,
+                "region_code_format",
+                "区划代码只能由数字组成",
+            ));
         }
         // Short forms people type (43, 4310, 431027, 431027100) are widened to 12 digits.
         let code = match s.len() {
@@ -145,7 +151,11 @@ impl RegionCode {
             Level::Block | Level::Group | Level::Neighbor => c.0.ends_with("00"),
         };
         if tail_nonzero {
-            return Err(FieldError::new(field, "region_code_invalid", "区划代码无效：本级编号不能为零"));
+            return Err(FieldError::new(
+                field,
+                "region_code_invalid",
+                "区划代码无效：本级编号不能为零",
+            ));
         }
         Ok(c)
     }
@@ -255,11 +265,19 @@ mod tests {
         let township = code("431027100000");
         let (lo, hi) = township.subtree_range();
         assert_eq!((lo.as_str(), hi.as_str()), ("431027100", "431027101"));
-        for inside in ["431027100000", "431027100202", "431027100202001", "431027100202001010203"] {
+        for inside in [
+            "431027100000",
+            "431027100202",
+            "431027100202001",
+            "431027100202001010203",
+        ] {
             assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
         }
         for outside in ["431027101000", "431027000000", "431026100202"] {
-            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
+            assert!(
+                !(outside >= lo.as_str() && outside < hi.as_str()),
+                "{outside}"
+            );
         }
         assert_eq!(code("439999999999").level(), Level::Village);
         assert_eq!(successor("4399"), "44");

@@ -4,7 +4,9 @@
 use crate::FieldError;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Uscc(String);
@@ -34,11 +36,18 @@ impl Uscc {
         if let Some((i, c)) = bytes.iter().enumerate().find(|(_, c)| value(**c).is_none()) {
             return err(
                 "uscc_character",
-                format!("统一社会信用代码第{}位“{}”不是合法字符（不含I、O、S、V、Z）", i + 1, *c as char),
+                format!(
+                    "统一社会信用代码第{}位“{}”不是合法字符（不含I、O、S、V、Z）",
+                    i + 1,
+                    *c as char
+                ),
             );
         }
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
-            return err("uscc_region", "统一社会信用代码第3至8位应为登记管理机关行政区划码".into());
+            return err(
+                "uscc_region",
+                "统一社会信用代码第3至8位应为登记管理机关行政区划码".into(),
+            );
         }
         if check_char(&bytes[..17]) != Some(bytes[17] as char) {
             return err("uscc_checksum", "统一社会信用代码校验码错误".into());
@@ -65,15 +74,25 @@ mod tests {
         for ok in ["91350100M000100Y43", "91110000802100433B"] {
             assert!(Uscc::parse("u", ok).is_ok(), "{ok}");
         }
-        assert_eq!(Uscc::parse("u", "91350100M000100Y42").unwrap_err().code, "uscc_checksum");
-        assert_eq!(Uscc::parse("u", "91350100M000100I43").unwrap_err().code, "uscc_character");
+        assert_eq!(
+            Uscc::parse("u", "91350100M000100Y42").unwrap_err().code,
+            "uscc_checksum"
+        );
+        assert_eq!(
+            Uscc::parse("u", "91350100M000100I43").unwrap_err().code,
+            "uscc_character"
+        );
         assert_eq!(Uscc::parse("u", "9135").unwrap_err().code, "uscc_length");
     }
 
     #[test]
     fn rural_collective_letter_authority() {
         let body = b"N2431027MA0000001";
-        let code = format!("{}{}", std::str::from_utf8(body).unwrap(), check_char(body).unwrap());
+        let code = format!(
+            "{}{}",
+            std::str::from_utf8(body).unwrap(),
+            check_char(body).unwrap()
+        );
         let u = Uscc::parse("u", &code).unwrap();
         assert_eq!(u.authority(), 'N');
     }

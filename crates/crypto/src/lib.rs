@@ -200,8 +200,14 @@ mod tests {
         assert_eq!(sm4.decrypt("id_number", &a).unwrap(), "11010519491231002X");
         assert_eq!(aes.decrypt("id_number", &s).unwrap(), "11010519491231002X");
         // Same value twice gives different ciphertexts (random nonce) but the same search hash.
-        assert_ne!(aes.encrypt("phone", "13812345678"), aes.encrypt("phone", "13812345678"));
-        assert_eq!(aes.search_hash("phone", "13812345678"), sm4.search_hash("phone", "13812345678"));
+        assert_ne!(
+            aes.encrypt("phone", "13812345678"),
+            aes.encrypt("phone", "13812345678")
+        );
+        assert_eq!(
+            aes.search_hash("phone", "13812345678"),
+            sm4.search_hash("phone", "13812345678")
+        );
     }
 
     #[test]

@@ -210,8 +210,11 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// Paths a user who must change the initial password may still use.
-const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 3] =
-    ["/api/v1/auth/password", "/api/v1/auth/me", "/api/v1/auth/logout"];
+const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 3] = [
+    "/api/v1/auth/password",
+    "/api/v1/auth/me",
+    "/api/v1/auth/logout",
+];
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -222,7 +225,10 @@ impl FromRequestParts<AppState> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim);
         let (token, from_cookie) = match (bearer, cookie_value(parts, SESSION_COOKIE)) {
             (Some(t), _) => (t.to_string(), false),
@@ -238,7 +244,10 @@ impl FromRequestParts<AppState> for Caller {
             let s = match sessions::session(&mut conn, &digest).await {
                 Ok(s) => s,
                 Err(StoreError::NotFound) => {
-                    return Err(ApiError::unauthorized("invalid_token", "登录已失效，请重新登录"))
+                    return Err(ApiError::unauthorized(
+                        "invalid_token",
+                        "登录已失效，请重新登录",
+                    ))
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -250,7 +259,8 @@ impl FromRequestParts<AppState> for Caller {
                     "长时间未操作，登录已超时，请重新登录",
                 ));
             }
-            let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            let unsafe_method =
+                !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if from_cookie && unsafe_method {
                 let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
                 let ok = sent.is_some_and(|t| {
@@ -270,7 +280,10 @@ impl FromRequestParts<AppState> for Caller {
             match sessions::token_user(&mut conn, &digest).await {
                 Ok(uid) => (uid, AuthKind::ApiToken, None),
                 Err(StoreError::NotFound) => {
-                    return Err(ApiError::unauthorized("invalid_token", "API令牌无效或已吊销"))
+                    return Err(ApiError::unauthorized(
+                        "invalid_token",
+                        "API令牌无效或已吊销",
+                    ))
                 }
                 Err(e) => return Err(e.into()),
             }

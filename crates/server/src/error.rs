@@ -47,11 +47,19 @@ impl ApiError {
 
     /// Also the answer for anything outside the caller's regions, so existence does not leak.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到该记录，或您无权访问")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "未找到该记录，或您无权访问",
+        )
     }
 
     pub fn forbidden(what: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", format!("您的角色无权{what}"))
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("您的角色无权{what}"),
+        )
     }
 
     pub fn unauthorized(code: &str, message: &str) -> Self {
@@ -61,13 +69,21 @@ impl ApiError {
     /// A refused input value: names the field and the reason.
     pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message.clone())
-            .with_details(json!({"field": field, "reason": code, "message": message}))
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message.clone(),
+        )
+        .with_details(json!({"field": field, "reason": code, "message": message}))
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+        )
     }
 }
 
@@ -81,10 +97,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict(what) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", "数据冲突：记录已存在或已被他人修改")
-                    .with_details(json!({"constraint": what}))
-            }
+            StoreError::Conflict(what) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "数据冲突：记录已存在或已被他人修改",
+            )
+            .with_details(json!({"constraint": what})),
             other => ApiError::internal(other),
         }
     }
@@ -106,5 +124,9 @@ pub async fn not_found_fallback() -> ApiError {
 }
 
 pub async fn method_not_allowed_fallback() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "该接口不支持此请求方法")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "该接口不支持此请求方法",
+    )
 }

@@ -22,7 +22,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
+            .map(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            })
             .unwrap_or(false);
         if !is_json {
             return Err(ApiError::new(
@@ -33,7 +37,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "请求体过大",
+                )
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "无法读取请求体")
             }
@@ -49,18 +57,38 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.inner();
         let text = inner.to_string();
         let (field, code, message) = if inner.is_syntax() || inner.is_eof() {
-            (String::new(), "invalid_json", format!("JSON格式错误（第{}行第{}列）", inner.line(), inner.column()))
+            (
+                String::new(),
+                "invalid_json",
+                format!("JSON格式错误（第{}行第{}列）", inner.line(), inner.column()),
+            )
         } else if let Some(name) = between(&text, "unknown field `", "`") {
             // For unknown fields the path already ends at the offending key.
-            let field = if path.is_empty() || path == "." { name.to_string() } else { path.clone() };
+            let field = if path.is_empty() || path == "." {
+                name.to_string()
+            } else {
+                path.clone()
+            };
             (field, "unknown_field", format!("不支持的字段“{name}”"))
         } else if let Some(name) = between(&text, "missing field `", "`") {
-            (join(&path, name), "missing_field", format!("缺少必填字段“{name}”"))
+            (
+                join(&path, name),
+                "missing_field",
+                format!("缺少必填字段“{name}”"),
+            )
         } else {
-            (path.clone(), "invalid_value", format!("字段“{path}”的值无效：{}", strip_position(&text)))
+            (
+                path.clone(),
+                "invalid_value",
+                format!("字段“{path}”的值无效：{}", strip_position(&text)),
+            )
         };
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message.clone())
-            .with_details(json!({"field": field, "reason": code, "message": message}))
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message.clone(),
+        )
+        .with_details(json!({"field": field, "reason": code, "message": message}))
     })
 }
 
@@ -91,14 +119,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let text = e.inner().to_string();
-            let field = between(&text, "field `", "`")
-                .map(str::to_string)
-                .unwrap_or_else(|| e.path().to_string());
-            let message = format!("查询参数“{field}”无效：{text}");
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message.clone())
-                .with_details(json!({"field": field, "reason": "invalid_query", "message": message}))
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let text = e.inner().to_string();
+                let field = between(&text, "field `", "`")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.path().to_string());
+                let message = format!("查询参数“{field}”无效：{text}");
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message.clone())
+                    .with_details(
+                        json!({"field": field, "reason": "invalid_query", "message": message}),
+                    )
+            })
     }
 }

@@ -61,7 +61,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, cipher: FieldCipher, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    pub fn new(
+        store: Store,
+        cipher: FieldCipher,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
         Self {
             store,
             cipher,

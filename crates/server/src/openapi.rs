@@ -39,7 +39,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::access::SESSION_COOKIE,
+            ))),
         );
     }
 }
@@ -55,7 +57,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::get_region))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user))
-        .routes(routes!(residents::list_residents, residents::create_resident))
+        .routes(routes!(
+            residents::list_residents,
+            residents::create_resident
+        ))
         .routes(routes!(residents::get_resident, residents::update_resident))
         .routes(routes!(residents::reveal_resident))
         .routes(routes!(audit::list_audit))

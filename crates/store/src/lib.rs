@@ -18,8 +18,8 @@ pub mod users;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
+use sqlx::AnyConnection;
 use sqlx::{Any, AnyPool, Executor};
 
 pub use sqlx::Error as SqlxError;
@@ -195,7 +195,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -220,7 +224,8 @@ impl Store {
     pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<()> {
         let dest = dest.to_string_lossy().replace('\'', "''");
         let mut conn = self.read().await?;
-        conn.execute(format!("VACUUM INTO '{dest}'").as_str()).await?;
+        conn.execute(format!("VACUUM INTO '{dest}'").as_str())
+            .await?;
         Ok(())
     }
 

@@ -48,11 +48,7 @@ pub async fn count_by_level(
 }
 
 /// Inserts or renames. Returns true when the row was new.
-pub async fn upsert(
-    conn: &mut AnyConnection,
-    region: &Region,
-    now_ms: i64,
-) -> Result<bool> {
+pub async fn upsert(conn: &mut AnyConnection, region: &Region, now_ms: i64) -> Result<bool> {
     let existed = sqlx::query_as::<_, (i64,)>("SELECT 1 FROM regions WHERE code = $1")
         .bind(&region.code)
         .fetch_optional(&mut *conn)

@@ -111,7 +111,10 @@ pub struct ResidentFilter<'a> {
 fn push_filter(q: &mut Sql, scope: ScopeRanges<'_>, filter: &ResidentFilter<'_>) {
     q.and_in_scope("region_code", scope);
     if let Some((lo, hi)) = filter.region {
-        q.push(" AND region_code >= ").bind(lo).push(" AND region_code < ").bind(hi);
+        q.push(" AND region_code >= ")
+            .bind(lo)
+            .push(" AND region_code < ")
+            .bind(hi);
     }
     if let Some(h) = filter.id_number_hash {
         q.push(" AND id_number_hash = ").bind(h);

@@ -47,12 +47,14 @@ pub async fn session(conn: &mut AnyConnection, token_hash: &str) -> Result<Sessi
 /// Marks the session used; skipped when it was marked in the last minute, so reads stay
 /// reads.
 pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now_ms: i64) -> Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
-        .bind(now_ms)
-        .bind(token_hash)
-        .bind(now_ms - 60_000)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3",
+    )
+    .bind(now_ms)
+    .bind(token_hash)
+    .bind(now_ms - 60_000)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -51,13 +51,12 @@ async fn with_regions(conn: &mut AnyConnection, row: UserRow) -> Result<User> {
 }
 
 pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<User> {
-    let row = sqlx::query_as::<_, UserRow>(&format!(
-        "SELECT {COLUMNS} FROM users WHERE username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row =
+        sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
     with_regions(conn, row).await
 }
 

@@ -1,6 +1,8 @@
 //! One storage story, run on SQLite always and on PostgreSQL when
 //! `WANGGE_TEST_DATABASE_URL` is set. Each PostgreSQL run lives in its own schema.
 
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
 use wangge_core::audit::AuditEntry;
 use wangge_core::region::RegionCode;
 use wangge_store::audit::Verdict;
@@ -19,7 +21,9 @@ impl TestDb {
     async fn drop_schema(self) {
         self.store.close().await;
         if let Some((url, schema)) = self.pg {
-            let admin = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+            let admin = Store::connect(&url, ConnectOptions::default())
+                .await
+                .unwrap();
             let mut c = admin.read().await.unwrap();
             sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
                 .execute(&mut *c)
@@ -32,7 +36,9 @@ impl TestDb {
 async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = wangge_store::sqlite_url_for_dir(dir.path());
-    let store = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    let store = Store::connect(&url, ConnectOptions::default())
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     TestDb {
         store,
@@ -44,7 +50,9 @@ async fn sqlite() -> TestDb {
 async fn postgres() -> Option<TestDb> {
     let url = std::env::var("WANGGE_TEST_DATABASE_URL").ok()?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    let admin = Store::connect(&url, ConnectOptions::default())
+        .await
+        .unwrap();
     let mut c = admin.read().await.unwrap();
     sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
         .execute(&mut *c)
@@ -106,7 +114,9 @@ async fn story(store: &Store) {
         ("431027101201", "某村"),
         ("431027100202001", "金洞村第一网格"),
     ] {
-        regions::upsert(&mut tx, &region(code, name), 1).await.unwrap();
+        regions::upsert(&mut tx, &region(code, name), 1)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     let mut c = store.read().await.unwrap();
@@ -116,13 +126,22 @@ async fn story(store: &Store) {
     let kids = regions::children(&mut c, "431027100000").await.unwrap();
     let codes: Vec<_> = kids.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, ["431027100202", "431027100203"]);
-    let (lo, hi) = RegionCode::parse("c", "431027100000").unwrap().subtree_range();
+    let (lo, hi) = RegionCode::parse("c", "431027100000")
+        .unwrap()
+        .subtree_range();
     let counts = regions::count_by_level(&mut c, &lo, &hi).await.unwrap();
     assert_eq!(
         counts,
-        vec![("grid".into(), 1), ("township".into(), 1), ("village".into(), 2)]
+        vec![
+            ("grid".into(), 1),
+            ("township".into(), 1),
+            ("village".into(), 2)
+        ]
     );
-    assert!(matches!(regions::get(&mut c, "431027999000").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        regions::get(&mut c, "431027999000").await,
+        Err(StoreError::NotFound)
+    ));
     drop(c);
 
     // A region whose parent does not exist is refused by the foreign key.
@@ -147,33 +166,63 @@ async fn story(store: &Store) {
     // A refused statement aborts its command (PostgreSQL poisons the transaction), so each
     // refusal is tried in a command of its own.
     let mut tx = store.begin().await.unwrap();
-    assert!(matches!(users::create(&mut tx, &new, 5).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        users::create(&mut tx, &new, 5).await,
+        Err(StoreError::Conflict(_))
+    ));
     drop(tx);
     let mut c = store.read().await.unwrap();
     let u = users::by_username(&mut c, "wang").await.unwrap();
     assert_eq!((u.row.id, u.row.must_change_password), (uid, 1));
     assert_eq!(u.regions, scope);
-    let in_township = users::list(&mut c, Some(&[(lo.clone(), hi.clone())]), 50, 0).await.unwrap();
+    let in_township = users::list(&mut c, Some(&[(lo.clone(), hi.clone())]), 50, 0)
+        .await
+        .unwrap();
     assert_eq!(in_township.len(), 1);
     let elsewhere = vec![("431027101".to_string(), "431027102".to_string())];
-    assert!(users::list(&mut c, Some(&elsewhere), 50, 0).await.unwrap().is_empty());
+    assert!(users::list(&mut c, Some(&elsewhere), 50, 0)
+        .await
+        .unwrap()
+        .is_empty());
     drop(c);
 
     // Sessions, tokens and login failures.
     let mut tx = store.begin().await.unwrap();
-    sessions::create_session(&mut tx, "h1", uid, "csrf", 1_000).await.unwrap();
-    sessions::create_token(&mut tx, uid, "device", "t1", 1_000).await.unwrap();
+    sessions::create_session(&mut tx, "h1", uid, "csrf", 1_000)
+        .await
+        .unwrap();
+    sessions::create_token(&mut tx, uid, "device", "t1", 1_000)
+        .await
+        .unwrap();
     for at in [10, 20, 30] {
-        sessions::record_login_failure(&mut tx, "wang", "1.2.3.4", at).await.unwrap();
+        sessions::record_login_failure(&mut tx, "wang", "1.2.3.4", at)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     let mut c = store.read().await.unwrap();
-    assert_eq!(sessions::session(&mut c, "h1").await.unwrap().csrf_token, "csrf");
-    sessions::touch_session(&mut c, "h1", 100_000).await.unwrap();
-    assert_eq!(sessions::session(&mut c, "h1").await.unwrap().last_seen_at, 100_000);
+    assert_eq!(
+        sessions::session(&mut c, "h1").await.unwrap().csrf_token,
+        "csrf"
+    );
+    sessions::touch_session(&mut c, "h1", 100_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions::session(&mut c, "h1").await.unwrap().last_seen_at,
+        100_000
+    );
     assert_eq!(sessions::token_user(&mut c, "t1").await.unwrap(), uid);
-    assert!(matches!(sessions::token_user(&mut c, "nope").await, Err(StoreError::NotFound)));
-    assert_eq!(sessions::login_failures_since(&mut c, "wang", 15).await.unwrap(), (2, Some(20)));
+    assert!(matches!(
+        sessions::token_user(&mut c, "nope").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        sessions::login_failures_since(&mut c, "wang", 15)
+            .await
+            .unwrap(),
+        (2, Some(20))
+    );
     drop(c);
 
     // Residents: encrypted bytes round-trip untouched; search by keyed hash; scope ranges;
@@ -202,9 +251,13 @@ async fn story(store: &Store) {
         id_number_hash: Some("idhash"),
         ..Default::default()
     };
-    let (found, total) = residents::list(&mut c, None, &by_hash, 10, 0).await.unwrap();
+    let (found, total) = residents::list(&mut c, None, &by_hash, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((found.len(), total), (1, 1));
-    let (found, total) = residents::list(&mut c, Some(&elsewhere), &by_hash, 10, 0).await.unwrap();
+    let (found, total) = residents::list(&mut c, Some(&elsewhere), &by_hash, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((found.len(), total), (0, 0));
     drop(c);
     let mut tx = store.begin().await.unwrap();
@@ -212,7 +265,12 @@ async fn story(store: &Store) {
         name: "李四光".into(),
         ..fields.clone()
     };
-    assert_eq!(residents::update(&mut tx, rid, 1, &renamed, 8).await.unwrap(), 2);
+    assert_eq!(
+        residents::update(&mut tx, rid, 1, &renamed, 8)
+            .await
+            .unwrap(),
+        2
+    );
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     let stale = residents::update(&mut tx, rid, 1, &renamed, 9).await;
@@ -231,7 +289,9 @@ async fn story(store: &Store) {
     )
     .await
     .unwrap();
-    audit::append(&mut tx, entry("resident.create", "x")).await.unwrap();
+    audit::append(&mut tx, entry("resident.create", "x"))
+        .await
+        .unwrap();
     drop(tx);
     let mut c = store.read().await.unwrap();
     assert_eq!(residents::count(&mut c).await.unwrap(), 1);
@@ -247,8 +307,13 @@ async fn story(store: &Store) {
         tx.commit().await.unwrap();
     }
     let mut c = store.read().await.unwrap();
-    assert_eq!(audit::verify(&mut c).await.unwrap(), Verdict::Intact { entries: 4 });
-    let listed = audit::list(&mut c, None, &Default::default(), 2, None).await.unwrap();
+    assert_eq!(
+        audit::verify(&mut c).await.unwrap(),
+        Verdict::Intact { entries: 4 }
+    );
+    let listed = audit::list(&mut c, None, &Default::default(), 2, None)
+        .await
+        .unwrap();
     assert_eq!(listed.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3]);
     sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
         .execute(&mut *c)
@@ -279,7 +344,9 @@ async fn concurrent_appends(store: &Store) {
         let s = store.clone();
         handles.push(tokio::spawn(async move {
             let mut tx = s.begin().await.unwrap();
-            audit::append(&mut tx, entry("concurrent", &i.to_string())).await.unwrap();
+            audit::append(&mut tx, entry("concurrent", &i.to_string()))
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }));
     }
@@ -287,7 +354,10 @@ async fn concurrent_appends(store: &Store) {
         h.await.unwrap();
     }
     let mut c = store.read().await.unwrap();
-    assert_eq!(audit::verify(&mut c).await.unwrap(), Verdict::Intact { entries: 16 });
+    assert_eq!(
+        audit::verify(&mut c).await.unwrap(),
+        Verdict::Intact { entries: 16 }
+    );
 }
 
 #[tokio::test]
@@ -306,13 +376,17 @@ async fn sqlite_concurrent_appends() {
 async fn sqlite_backup_is_a_readable_copy() {
     let db = sqlite().await;
     let mut tx = db.store.begin().await.unwrap();
-    regions::upsert(&mut tx, &region("430000000000", "湖南省"), 1).await.unwrap();
+    regions::upsert(&mut tx, &region("430000000000", "湖南省"), 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let dest = out.path().join("copy.db");
     db.store.backup_sqlite(&dest).await.unwrap();
     let url = format!("sqlite://{}", dest.display());
-    let copy = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+    let copy = Store::connect(&url, ConnectOptions::default())
+        .await
+        .unwrap();
     let mut c = copy.read().await.unwrap();
     assert_eq!(regions::count(&mut c).await.unwrap(), 1);
 }

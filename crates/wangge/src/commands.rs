@@ -89,7 +89,9 @@ pub enum ConfigCommand {
 pub fn init_tracing(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WANGGE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if cfg.log_format == "json" {
         builder.json().try_init()
     } else {
@@ -122,7 +124,10 @@ fn cli_ctx() -> RequestCtx {
 }
 
 fn cli_actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()))
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    )
 }
 
 pub fn now_ms() -> i64 {
@@ -195,9 +200,12 @@ pub async fn import(cfg: &Config, c: ImportCommand) -> anyhow::Result<ExitCode> 
         ImportCommand::Regions { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("无法读取 {}", file.display()))?;
-            let is_json = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            let is_json = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
             let parsed = crate::import::parse_regions(&text, is_json)?;
-            let report = crate::import::import_regions(&store, &parsed, &cli_actor(), now_ms()).await?;
+            let report =
+                crate::import::import_regions(&store, &parsed, &cli_actor(), now_ms()).await?;
             println!(
                 "区划导入完成：新增 {} 个，更新 {} 个（共 {} 行）",
                 report.created,
@@ -222,10 +230,15 @@ pub async fn user(cfg: &Config, c: UserCommand) -> anyhow::Result<ExitCode> {
         let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
         bail!("未知角色 {role:?}；可选：{}", all.join(", "));
     };
-    check_strength("password", &password, &username).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    check_strength("password", &password, &username)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let mut codes = Vec::new();
     for r in &region_args {
-        codes.push(RegionCode::parse("region", r).map_err(|e| anyhow::anyhow!("--region {r}: {}", e.message))?.to_string());
+        codes.push(
+            RegionCode::parse("region", r)
+                .map_err(|e| anyhow::anyhow!("--region {r}: {}", e.message))?
+                .to_string(),
+        );
     }
     let dir = cfg.data_dir_or(DEFAULT_DATA_DIR);
     let store = open(cfg, &dir).await?;
@@ -252,8 +265,16 @@ pub async fn user(cfg: &Config, c: UserCommand) -> anyhow::Result<ExitCode> {
     };
     audit::append(
         &mut tx,
-        audit_entry(&cli_ctx(), &cli_actor(), now, "user.create", "user", &id.to_string(), &codes[0],
-            json!({"username": username, "role": role.as_str(), "regions": codes})),
+        audit_entry(
+            &cli_ctx(),
+            &cli_actor(),
+            now,
+            "user.create",
+            "user",
+            &id.to_string(),
+            &codes[0],
+            json!({"username": username, "role": role.as_str(), "regions": codes}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -275,12 +296,27 @@ pub async fn token(cfg: &Config, c: TokenCommand) -> anyhow::Result<ExitCode> {
         r => r?,
     };
     let token = wangge_crypto::token::generate(API_TOKEN_PREFIX);
-    let id = sessions::create_token(&mut tx, u.row.id, label.trim(), &wangge_crypto::token::digest(&token), now).await?;
+    let id = sessions::create_token(
+        &mut tx,
+        u.row.id,
+        label.trim(),
+        &wangge_crypto::token::digest(&token),
+        now,
+    )
+    .await?;
     let region = u.regions.first().cloned().unwrap_or_default();
     audit::append(
         &mut tx,
-        audit_entry(&cli_ctx(), &cli_actor(), now, "token.create", "api_token", &id.to_string(), &region,
-            json!({"username": username, "label": label})),
+        audit_entry(
+            &cli_ctx(),
+            &cli_actor(),
+            now,
+            "token.create",
+            "api_token",
+            &id.to_string(),
+            &region,
+            json!({"username": username, "label": label}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -330,7 +366,10 @@ pub async fn backup(cfg: &Config, dest: &Path) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("备份已写入 {}（密钥文件不在备份中，请另行保管）", dest.display());
+    println!(
+        "备份已写入 {}（密钥文件不在备份中，请另行保管）",
+        dest.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -71,9 +71,15 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("listen", &self.listen)
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("key_file", &self.key_file)
             .field("cipher", &self.cipher)
             .finish_non_exhaustive()
@@ -108,7 +114,11 @@ pub fn load(o: &Overrides) -> anyhow::Result<Config> {
         Some(f) => fig = fig.merge(Toml::file(f)),
         None => fig = fig.merge(Toml::file("wangge.toml")),
     }
-    fig = fig.merge(Env::prefixed("WANGGE_").split("__").ignore(&["config", "test_database_url"]));
+    fig = fig.merge(
+        Env::prefixed("WANGGE_")
+            .split("__")
+            .ignore(&["config", "test_database_url"]),
+    );
     let mut cfg: Config = fig.extract().context("配置无效")?;
     if let Some(d) = &o.data_dir {
         cfg.data_dir = Some(d.clone());
@@ -124,7 +134,9 @@ pub fn load(o: &Overrides) -> anyhow::Result<Config> {
 
 impl Config {
     pub fn data_dir_or(&self, default: &str) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| PathBuf::from(default))
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default))
     }
 
     pub fn database_url(&self, data_dir: &Path) -> anyhow::Result<String> {
@@ -154,7 +166,10 @@ impl Config {
         let key = if let Some(k) = &self.secret_key {
             MasterKey::parse(k).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?
         } else {
-            let path = self.key_file.clone().unwrap_or_else(|| data_dir.join("wangge.key"));
+            let path = self
+                .key_file
+                .clone()
+                .unwrap_or_else(|| data_dir.join("wangge.key"));
             if path.exists() {
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("无法读取密钥文件 {}", path.display()))?;
@@ -247,7 +262,10 @@ mod tests {
 
     #[test]
     fn redacts() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
         let cfg = Config {
             secret_key: Some("abc".into()),

@@ -28,16 +28,66 @@ pub const DEMO_DATA_DIR: &str = "wangge-demo";
 pub const DEMO_USERS: [(&str, &str, Role, &str); 12] = [
     ("admin", "系统管理员", Role::Admin, "431027000000"),
     ("leader", "县领导", Role::Leader, "431027000000"),
-    ("intake", "县综治中心受理员", Role::IntakeOperator, "431027000000"),
-    ("dispatcher", "县综治中心派遣员", Role::Dispatcher, "431027000000"),
-    ("handler", "县住建局处置人员", Role::DepartmentHandler, "431027000000"),
-    ("mediator", "沤江镇人民调解员", Role::Mediator, "431027100000"),
-    ("advisor", "沤江镇法律顾问", Role::LegalAdvisor, "431027100000"),
-    ("gridworker", "东华社区网格员", Role::GridWorker, "431027100001"),
-    ("blockleader", "东华社区第一网格片长", Role::BlockLeader, "431027100001001"),
-    ("groupleader", "东华社区第一片组长", Role::GroupLeader, "43102710000100101"),
-    ("neighborleader", "东华社区第一组邻长", Role::NeighborLeader, "4310271000010010101"),
-    ("enterprise", "桂东县某农业合作社", Role::Enterprise, "431027000000"),
+    (
+        "intake",
+        "县综治中心受理员",
+        Role::IntakeOperator,
+        "431027000000",
+    ),
+    (
+        "dispatcher",
+        "县综治中心派遣员",
+        Role::Dispatcher,
+        "431027000000",
+    ),
+    (
+        "handler",
+        "县住建局处置人员",
+        Role::DepartmentHandler,
+        "431027000000",
+    ),
+    (
+        "mediator",
+        "沤江镇人民调解员",
+        Role::Mediator,
+        "431027100000",
+    ),
+    (
+        "advisor",
+        "沤江镇法律顾问",
+        Role::LegalAdvisor,
+        "431027100000",
+    ),
+    (
+        "gridworker",
+        "东华社区网格员",
+        Role::GridWorker,
+        "431027100001",
+    ),
+    (
+        "blockleader",
+        "东华社区第一网格片长",
+        Role::BlockLeader,
+        "431027100001001",
+    ),
+    (
+        "groupleader",
+        "东华社区第一片组长",
+        Role::GroupLeader,
+        "43102710000100101",
+    ),
+    (
+        "neighborleader",
+        "东华社区第一组邻长",
+        Role::NeighborLeader,
+        "4310271000010010101",
+    ),
+    (
+        "enterprise",
+        "桂东县某农业合作社",
+        Role::Enterprise,
+        "431027000000",
+    ),
 ];
 
 const SURNAMES: [&str; 16] = [
@@ -74,7 +124,10 @@ pub async fn run(cfg: &Config, serve: bool) -> anyhow::Result<ExitCode> {
         "\n演示账号（密码均为 Wangge@2026；演示账号免去首次登录改密，正式账号首次登录须修改初始密码）：\n",
     );
     for (u, name, role, region) in DEMO_USERS {
-        banner.push_str(&format!("  {u:<15} {:<8} {name}（{region}）\n", role.name_zh()));
+        banner.push_str(&format!(
+            "  {u:<15} {:<8} {name}（{region}）\n",
+            role.name_zh()
+        ));
     }
     banner.push_str(&format!(
         "\n试一试：curl -s -X POST http://{}/api/v1/auth/login -H 'Content-Type: application/json' \
@@ -131,18 +184,36 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
         add(&mut tx, &block, &format!("{short}第一片"), now).await?;
         add(&mut tx, &group, &format!("{short}第一组"), now).await?;
         for n in 1..=2 {
-            add(&mut tx, &format!("{group}{n:02}"), &format!("{short}第{}邻", ["一", "二"][n - 1]), now).await?;
+            add(
+                &mut tx,
+                &format!("{group}{n:02}"),
+                &format!("{short}第{}邻", ["一", "二"][n - 1]),
+                now,
+            )
+            .await?;
         }
         stats.regions += 4;
         // Four residents per village, spread over the grids and 邻.
         for k in 0..4 {
             person += 1;
             let birth_year = 1946 + (person * 7 % 60) as i32;
-            let birth = Date::new(birth_year, 1 + (person % 12) as u8, 1 + (person * 3 % 28) as u8)
-                .filter(|d| *d < today)
-                .unwrap_or(Date { year: 1980, month: 1, day: 1 });
+            let birth = Date::new(
+                birth_year,
+                1 + (person % 12) as u8,
+                1 + (person * 3 % 28) as u8,
+            )
+            .filter(|d| *d < today)
+            .unwrap_or(Date {
+                year: 1980,
+                month: 1,
+                day: 1,
+            });
             let id = id_number::compose("431027", birth, (person % 999) as u16 + 1);
-            let phone = format!("1{}{:09}", [3, 5, 7, 8, 9][person % 5], (person * 7_919_u64 as usize) % 1_000_000_000);
+            let phone = format!(
+                "1{}{:09}",
+                [3, 5, 7, 8, 9][person % 5],
+                (person * 7_919_u64 as usize) % 1_000_000_000
+            );
             let region = match k {
                 0 => format!("{group}01"),
                 1 => format!("{group}02"),
@@ -179,11 +250,22 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
         };
         users::create(&mut tx, &new, now).await?;
     }
-    let ctx = RequestCtx { ip: "cli".into(), request_id: String::new() };
+    let ctx = RequestCtx {
+        ip: "cli".into(),
+        request_id: String::new(),
+    };
     audit::append(
         &mut tx,
-        audit_entry(&ctx, "demo", now, "demo.seed", "region", "431027000000", "431027000000",
-            json!({"grids": stats.grids, "residents": stats.residents, "users": DEMO_USERS.len()})),
+        audit_entry(
+            &ctx,
+            "demo",
+            now,
+            "demo.seed",
+            "region",
+            "431027000000",
+            "431027000000",
+            json!({"grids": stats.grids, "residents": stats.residents, "users": DEMO_USERS.len()}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -191,7 +273,8 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
 }
 
 async fn add(tx: &mut wangge_store::Tx, code: &str, name: &str, now: i64) -> anyhow::Result<()> {
-    let c = RegionCode::parse("code", code).map_err(|e| anyhow::anyhow!("{code}: {}", e.message))?;
+    let c =
+        RegionCode::parse("code", code).map_err(|e| anyhow::anyhow!("{code}: {}", e.message))?;
     let r = Region {
         code: c.to_string(),
         name: name.to_string(),

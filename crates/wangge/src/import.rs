@@ -15,10 +15,14 @@ pub struct RegionRow {
     pub name: String,
 }
 
-pub fn parse_regions(text: &str, is_json: bool) -> anyhow::Result<Vec<(usize, RegionCode, String)>> {
+pub fn parse_regions(
+    text: &str,
+    is_json: bool,
+) -> anyhow::Result<Vec<(usize, RegionCode, String)>> {
     let rows: Vec<(usize, RegionRow)> = if is_json {
-        let v: Vec<RegionRow> = serde_json::from_str(text)
-            .map_err(|e| anyhow::anyhow!("JSON 格式错误: {e}（应为 [{{\"code\":…,\"name\":…}}]）"))?;
+        let v: Vec<RegionRow> = serde_json::from_str(text).map_err(|e| {
+            anyhow::anyhow!("JSON 格式错误: {e}（应为 [{{\"code\":…,\"name\":…}}]）")
+        })?;
         v.into_iter().enumerate().map(|(i, r)| (i + 1, r)).collect()
     } else {
         let body: String = text
@@ -26,7 +30,9 @@ pub fn parse_regions(text: &str, is_json: bool) -> anyhow::Result<Vec<(usize, Re
             .filter(|l| !l.trim_start().starts_with('#'))
             .collect::<Vec<_>>()
             .join("\n");
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(body.as_bytes());
         let mut out = Vec::new();
         for (i, rec) in rdr.deserialize::<RegionRow>().enumerate() {
             match rec {
@@ -85,7 +91,10 @@ pub async fn import_regions(
                     bail!("第 {n} 行 code={code}: 上级区划 {parent} 不存在");
                 }
                 // A top-level row of this file whose parent is unknown: keep it as a root.
-                let root = Region { parent_code: None, ..region.clone() };
+                let root = Region {
+                    parent_code: None,
+                    ..region.clone()
+                };
                 if regions::upsert(&mut tx, &root, now_ms).await? {
                     report.created += 1;
                 } else {
@@ -100,12 +109,26 @@ pub async fn import_regions(
             report.updated += 1;
         }
     }
-    let top = rows.first().map(|(_, c, _)| c.to_string()).unwrap_or_default();
-    let ctx = RequestCtx { ip: "cli".into(), request_id: String::new() };
+    let top = rows
+        .first()
+        .map(|(_, c, _)| c.to_string())
+        .unwrap_or_default();
+    let ctx = RequestCtx {
+        ip: "cli".into(),
+        request_id: String::new(),
+    };
     audit::append(
         &mut tx,
-        audit_entry(&ctx, actor, now_ms, "region.import", "region", &top, &top,
-            json!({"rows": rows.len(), "created": report.created, "updated": report.updated})),
+        audit_entry(
+            &ctx,
+            actor,
+            now_ms,
+            "region.import",
+            "region",
+            &top,
+            &top,
+            json!({"rows": rows.len(), "created": report.created, "updated": report.updated}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -120,8 +143,14 @@ mod tests {
     fn shipped_guidong_file_parses() {
         let rows = parse_regions(crate::demo::GUIDONG_CSV, false).unwrap();
         assert_eq!(rows[0].1.as_str(), "430000000000");
-        let townships = rows.iter().filter(|r| r.1.level() == wangge_core::region::Level::Township).count();
-        let villages = rows.iter().filter(|r| r.1.level() == wangge_core::region::Level::Village).count();
+        let townships = rows
+            .iter()
+            .filter(|r| r.1.level() == wangge_core::region::Level::Township)
+            .count();
+        let villages = rows
+            .iter()
+            .filter(|r| r.1.level() == wangge_core::region::Level::Village)
+            .count();
         assert_eq!((townships, villages), (12, 113));
     }
 

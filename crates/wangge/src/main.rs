@@ -100,7 +100,10 @@ fn main() -> ExitCode {
         }
     };
     commands::init_tracing(&cfg);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("错误: 无法启动运行时: {e}");

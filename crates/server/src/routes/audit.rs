@@ -95,11 +95,24 @@ pub struct VerifyView {
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
     responses((status = 200, body = VerifyView), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn verify_audit(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<VerifyView>> {
+pub async fn verify_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<VerifyView>> {
     caller.authorize_role(Permission::ReadAudit)?;
     let mut conn = state.store.read().await?;
     Ok(Json(match audit::verify(&mut conn).await? {
-        Verdict::Intact { entries } => VerifyView { intact: true, entries: Some(entries), first_bad_seq: None, reason: None },
-        Verdict::Broken(b) => VerifyView { intact: false, entries: None, first_bad_seq: Some(b.seq), reason: Some(b.reason.to_string()) },
+        Verdict::Intact { entries } => VerifyView {
+            intact: true,
+            entries: Some(entries),
+            first_bad_seq: None,
+            reason: None,
+        },
+        Verdict::Broken(b) => VerifyView {
+            intact: false,
+            entries: None,
+            first_bad_seq: Some(b.seq),
+            reason: Some(b.reason.to_string()),
+        },
     }))
 }

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use wangge_core::password::check_strength;
 use wangge_store::{audit, sessions, users, StoreError};
 
-use crate::access::{audit_entry, AuthKind, Caller, RequestCtx, API_TOKEN_PREFIX, SESSION_COOKIE, SESSION_PREFIX};
+use crate::access::{
+    audit_entry, AuthKind, Caller, RequestCtx, API_TOKEN_PREFIX, SESSION_COOKIE, SESSION_PREFIX,
+};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::users::UserView;
@@ -36,13 +38,23 @@ pub struct LoginResponse {
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
     let v = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}{age}");
     HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
 }
 
-async fn open_session(state: &AppState, user_id: i64, tx: &mut wangge_store::Tx) -> ApiResult<(String, String)> {
+async fn open_session(
+    state: &AppState,
+    user_id: i64,
+    tx: &mut wangge_store::Tx,
+) -> ApiResult<(String, String)> {
     let token = wangge_crypto::token::generate(SESSION_PREFIX);
     let csrf = wangge_crypto::token::generate("csrf");
     let digest = wangge_crypto::token::digest(&token);
@@ -70,7 +82,8 @@ pub async fn login(
         return Err(ApiError::field("username", "required", "请输入用户名"));
     }
     let mut conn = state.store.read().await?;
-    let (failures, _) = sessions::login_failures_since(&mut conn, &username, now - window_ms).await?;
+    let (failures, _) =
+        sessions::login_failures_since(&mut conn, &username, now - window_ms).await?;
     if failures >= state.settings.lockout_threshold {
         return Err(ApiError::new(
             StatusCode::LOCKED,
@@ -108,7 +121,16 @@ pub async fn login(
             let (token, csrf) = open_session(&state, u.row.id, &mut tx).await?;
             audit::append(
                 &mut tx,
-                audit_entry(&ctx, &username, now, "auth.login", "user", &u.row.id.to_string(), &region, json!({})),
+                audit_entry(
+                    &ctx,
+                    &username,
+                    now,
+                    "auth.login",
+                    "user",
+                    &u.row.id.to_string(),
+                    &region,
+                    json!({}),
+                ),
             )
             .await?;
             tx.commit().await?;
@@ -127,11 +149,23 @@ pub async fn login(
             sessions::record_login_failure(&mut tx, &username, &ctx.ip, now).await?;
             audit::append(
                 &mut tx,
-                audit_entry(&ctx, &username, now, "auth.login_failed", "user", "", &region, json!({})),
+                audit_entry(
+                    &ctx,
+                    &username,
+                    now,
+                    "auth.login_failed",
+                    "user",
+                    "",
+                    &region,
+                    json!({}),
+                ),
             )
             .await?;
             tx.commit().await?;
-            Err(ApiError::unauthorized("invalid_credentials", "用户名或密码错误"))
+            Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "用户名或密码错误",
+            ))
         }
     }
 }
@@ -146,8 +180,23 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
         sessions::delete_session(&mut tx, h).await?;
     }
     let now = state.clock.now_ms();
-    let region = caller.regions.first().map(|r| r.to_string()).unwrap_or_default();
-    audit::append(&mut tx, caller.audit(now, "auth.logout", "user", caller.user_id, &region, json!({}))).await?;
+    let region = caller
+        .regions
+        .first()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            "auth.logout",
+            "user",
+            caller.user_id,
+            &region,
+            json!({}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
@@ -190,31 +239,68 @@ pub async fn change_password(
 ) -> ApiResult<Response> {
     check_strength("new_password", &req.new_password, &caller.username)?;
     if req.new_password == req.old_password {
-        return Err(ApiError::field("new_password", "password_unchanged", "新密码不能与原密码相同"));
+        return Err(ApiError::field(
+            "new_password",
+            "password_unchanged",
+            "新密码不能与原密码相同",
+        ));
     }
     let mut conn = state.store.read().await?;
     let u = users::by_id(&mut conn, caller.user_id).await?;
     drop(conn);
-    let (old, stored, new) = (req.old_password.clone(), u.row.password_hash.clone(), req.new_password.clone());
+    let (old, stored, new) = (
+        req.old_password.clone(),
+        u.row.password_hash.clone(),
+        req.new_password.clone(),
+    );
     let (ok, new_hash) = tokio::task::spawn_blocking(move || {
-        (wangge_crypto::password::verify(&old, &stored), wangge_crypto::password::hash(&new))
+        (
+            wangge_crypto::password::verify(&old, &stored),
+            wangge_crypto::password::hash(&new),
+        )
     })
     .await
     .map_err(ApiError::internal)?;
     if !ok {
-        return Err(ApiError::field("old_password", "password_incorrect", "原密码不正确"));
+        return Err(ApiError::field(
+            "old_password",
+            "password_incorrect",
+            "原密码不正确",
+        ));
     }
     let now = state.clock.now_ms();
     let mut tx = state.store.begin().await?;
     users::set_password(&mut tx, caller.user_id, &new_hash, false, now).await?;
     sessions::delete_user_sessions(&mut tx, caller.user_id).await?;
     let (token, csrf) = open_session(&state, caller.user_id, &mut tx).await?;
-    let region = caller.regions.first().map(|r| r.to_string()).unwrap_or_default();
-    audit::append(&mut tx, caller.audit(now, "auth.password_changed", "user", caller.user_id, &region, json!({}))).await?;
+    let region = caller
+        .regions
+        .first()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            "auth.password_changed",
+            "user",
+            caller.user_id,
+            &region,
+            json!({}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&state, &token, None));
-    Ok((headers, Json(ChangePasswordResponse { token, csrf_token: csrf })).into_response())
+    Ok((
+        headers,
+        Json(ChangePasswordResponse {
+            token,
+            csrf_token: csrf,
+        }),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -244,17 +330,54 @@ pub async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreateTokenResponse>)> {
     let label = req.label.trim();
     if label.is_empty() || label.chars().count() > 100 {
-        return Err(ApiError::field("label", "length", "令牌用途须为1至100个字符"));
+        return Err(ApiError::field(
+            "label",
+            "length",
+            "令牌用途须为1至100个字符",
+        ));
     }
     if caller.auth == AuthKind::ApiToken {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "API令牌不能再创建令牌，请登录后操作"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "API令牌不能再创建令牌，请登录后操作",
+        ));
     }
     let now = state.clock.now_ms();
     let token = wangge_crypto::token::generate(API_TOKEN_PREFIX);
     let mut tx = state.store.begin().await?;
-    let id = sessions::create_token(&mut tx, caller.user_id, label, &wangge_crypto::token::digest(&token), now).await?;
-    let region = caller.regions.first().map(|r| r.to_string()).unwrap_or_default();
-    audit::append(&mut tx, caller.audit(now, "token.create", "api_token", id, &region, json!({"label": label}))).await?;
+    let id = sessions::create_token(
+        &mut tx,
+        caller.user_id,
+        label,
+        &wangge_crypto::token::digest(&token),
+        now,
+    )
+    .await?;
+    let region = caller
+        .regions
+        .first()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            "token.create",
+            "api_token",
+            id,
+            &region,
+            json!({"label": label}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(CreateTokenResponse { id, label: label.to_string(), token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateTokenResponse {
+            id,
+            label: label.to_string(),
+            token,
+        }),
+    ))
 }

@@ -119,9 +119,9 @@ pub async fn create_region(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field("name", "length", "名称须为1至100个字符"));
     }
-    let parent = code
-        .parent()
-        .ok_or_else(|| ApiError::field("code", "region_is_root", "不能新增省级区划，请用导入命令"))?;
+    let parent = code.parent().ok_or_else(|| {
+        ApiError::field("code", "region_is_root", "不能新增省级区划，请用导入命令")
+    })?;
     // Both the node and its parent must be inside the caller's subtrees.
     caller.authorize(Permission::ManageRegions, code.as_str())?;
     caller.authorize(Permission::ManageRegions, parent.as_str())?;
@@ -129,7 +129,11 @@ pub async fn create_region(
     let mut tx = state.store.begin().await?;
     match regions::get(&mut tx, parent.as_str()).await {
         Err(StoreError::NotFound) => {
-            return Err(ApiError::field("code", "parent_missing", format!("上级区划{parent}不存在")))
+            return Err(ApiError::field(
+                "code",
+                "parent_missing",
+                format!("上级区划{parent}不存在"),
+            ))
         }
         r => r?,
     };
@@ -140,9 +144,28 @@ pub async fn create_region(
         parent_code: Some(parent.to_string()),
     };
     let created = regions::upsert(&mut tx, &region, now).await?;
-    let action = if created { "region.create" } else { "region.rename" };
-    audit::append(&mut tx, caller.audit(now, action, "region", &region.code, &region.code, json!({"name": name}))).await?;
+    let action = if created {
+        "region.create"
+    } else {
+        "region.rename"
+    };
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            action,
+            "region",
+            &region.code,
+            &region.code,
+            json!({"name": name}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(summary(region))))
 }

@@ -124,7 +124,9 @@ fn parse_input(state: &AppState, input: &ResidentInput) -> ApiResult<Parsed> {
         id_number_enc: id.as_ref().map(|i| c.encrypt(ID_FIELD, i.as_str())),
         id_number_hash: id.as_ref().map(|i| c.search_hash(ID_FIELD, i.as_str())),
         phone_enc: phone.as_ref().map(|p| c.encrypt(PHONE_FIELD, p.as_str())),
-        phone_hash: phone.as_ref().map(|p| c.search_hash(PHONE_FIELD, p.as_str())),
+        phone_hash: phone
+            .as_ref()
+            .map(|p| c.search_hash(PHONE_FIELD, p.as_str())),
     };
     Ok(Parsed { region, fields })
 }
@@ -132,7 +134,11 @@ fn parse_input(state: &AppState, input: &ResidentInput) -> ApiResult<Parsed> {
 async fn require_region(tx: &mut wangge_store::Tx, code: &RegionCode) -> ApiResult<()> {
     match regions::get(tx, code.as_str()).await {
         Ok(_) => Ok(()),
-        Err(StoreError::NotFound) => Err(ApiError::field("region_code", "region_unknown", format!("区划{code}不存在"))),
+        Err(StoreError::NotFound) => Err(ApiError::field(
+            "region_code",
+            "region_unknown",
+            format!("区划{code}不存在"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -171,8 +177,21 @@ pub async fn create_resident(
     let now = state.clock.now_ms();
     let mut tx = state.store.begin().await?;
     require_region(&mut tx, &p.region).await?;
-    let id = residents::create(&mut tx, &p.fields, now).await.map_err(duplicate_id)?;
-    audit::append(&mut tx, caller.audit(now, "resident.create", "resident", id, p.region.as_str(), json!({"name": p.fields.name}))).await?;
+    let id = residents::create(&mut tx, &p.fields, now)
+        .await
+        .map_err(duplicate_id)?;
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            "resident.create",
+            "resident",
+            id,
+            p.region.as_str(),
+            json!({"name": p.fields.name}),
+        ),
+    )
+    .await?;
     let row = residents::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view(&state.cipher, row)?)))
@@ -201,10 +220,19 @@ pub async fn update_resident(
     // Moving a resident needs the right to write at the destination too.
     caller.authorize(Permission::WritePeople, p.region.as_str())?;
     require_region(&mut tx, &p.region).await?;
-    residents::update(&mut tx, id, version, &p.fields, now).await.map_err(duplicate_id)?;
+    residents::update(&mut tx, id, version, &p.fields, now)
+        .await
+        .map_err(duplicate_id)?;
     audit::append(
         &mut tx,
-        caller.audit(now, "resident.update", "resident", id, p.region.as_str(), json!({"from_region": current.region_code})),
+        caller.audit(
+            now,
+            "resident.update",
+            "resident",
+            id,
+            p.region.as_str(),
+            json!({"from_region": current.region_code}),
+        ),
     )
     .await?;
     let row = residents::get(&mut tx, id).await?;
@@ -253,7 +281,11 @@ pub async fn reveal_resident(
     caller.authorize(Permission::RevealPersonalData, &row.region_code)?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::field("reason", "required", "请填写查看原因（1至200个字符）"));
+        return Err(ApiError::field(
+            "reason",
+            "required",
+            "请填写查看原因（1至200个字符）",
+        ));
     }
     let out = RevealedResident {
         id: row.id,
@@ -263,7 +295,14 @@ pub async fn reveal_resident(
     };
     audit::append(
         &mut tx,
-        caller.audit(now, "resident.reveal", "resident", id, &row.region_code, json!({"reason": reason, "fields": ["id_number", "phone"]})),
+        caller.audit(
+            now,
+            "resident.reveal",
+            "resident",
+            id,
+            &row.region_code,
+            json!({"reason": reason, "fields": ["id_number", "phone"]}),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -295,7 +334,11 @@ pub async fn list_residents(
     caller: Caller,
     ApiQuery(q): ApiQuery<ResidentQuery>,
 ) -> ApiResult<Json<Page<ResidentView>>> {
-    let region = q.region.as_deref().map(|r| RegionCode::parse("region", r)).transpose()?;
+    let region = q
+        .region
+        .as_deref()
+        .map(|r| RegionCode::parse("region", r))
+        .transpose()?;
     match &region {
         Some(r) => caller.authorize(Permission::ReadPeople, r.as_str())?,
         None => caller.authorize_role(Permission::ReadPeople)?,
@@ -304,12 +347,17 @@ pub async fn list_residents(
     let id_hash = q
         .id_number
         .as_deref()
-        .map(|s| IdNumber::parse(ID_FIELD, s, today).map(|i| state.cipher.search_hash(ID_FIELD, i.as_str())))
+        .map(|s| {
+            IdNumber::parse(ID_FIELD, s, today)
+                .map(|i| state.cipher.search_hash(ID_FIELD, i.as_str()))
+        })
         .transpose()?;
     let phone_hash = q
         .phone
         .as_deref()
-        .map(|s| Phone::parse(PHONE_FIELD, s).map(|p| state.cipher.search_hash(PHONE_FIELD, p.as_str())))
+        .map(|s| {
+            Phone::parse(PHONE_FIELD, s).map(|p| state.cipher.search_hash(PHONE_FIELD, p.as_str()))
+        })
         .transpose()?;
     let range = region.as_ref().map(RegionCode::subtree_range);
     let filter = ResidentFilter {

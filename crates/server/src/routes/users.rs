@@ -137,15 +137,27 @@ pub async fn create_user(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
     if !valid_name {
-        return Err(ApiError::field("username", "username_format", "用户名须为3至32位字母、数字、下划线、点或连字符"));
+        return Err(ApiError::field(
+            "username",
+            "username_format",
+            "用户名须为3至32位字母、数字、下划线、点或连字符",
+        ));
     }
     let display_name = req.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(ApiError::field("display_name", "length", "姓名须为1至50个字符"));
+        return Err(ApiError::field(
+            "display_name",
+            "length",
+            "姓名须为1至50个字符",
+        ));
     }
     check_strength("password", &req.password, username)?;
     if req.regions.is_empty() {
-        return Err(ApiError::field("regions", "required", "至少指定一个权限范围区划"));
+        return Err(ApiError::field(
+            "regions",
+            "required",
+            "至少指定一个权限范围区划",
+        ));
     }
     let mut codes = Vec::new();
     for (i, c) in req.regions.iter().enumerate() {
@@ -161,7 +173,11 @@ pub async fn create_user(
     let mut tx = state.store.begin().await?;
     for (i, c) in codes.iter().enumerate() {
         if let Err(StoreError::NotFound) = regions::get(&mut tx, c).await {
-            return Err(ApiError::field(&format!("regions[{i}]"), "region_unknown", format!("区划{c}不存在")));
+            return Err(ApiError::field(
+                &format!("regions[{i}]"),
+                "region_unknown",
+                format!("区划{c}不存在"),
+            ));
         }
     }
     let new = NewUser {
@@ -174,14 +190,23 @@ pub async fn create_user(
     };
     let id = match users::create(&mut tx, &new, now).await {
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "username_taken", "用户名已存在")
-                .with_details(json!({"field": "username", "reason": "username_taken"})))
+            return Err(
+                ApiError::new(StatusCode::CONFLICT, "username_taken", "用户名已存在")
+                    .with_details(json!({"field": "username", "reason": "username_taken"})),
+            )
         }
         r => r?,
     };
     audit::append(
         &mut tx,
-        caller.audit(now, "user.create", "user", id, &codes[0], json!({"username": username, "role": req.role.as_str(), "regions": codes})),
+        caller.audit(
+            now,
+            "user.create",
+            "user",
+            id,
+            &codes[0],
+            json!({"username": username, "role": req.role.as_str(), "regions": codes}),
+        ),
     )
     .await?;
     let u = users::by_id(&mut tx, id).await?;

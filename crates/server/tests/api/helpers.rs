@@ -53,20 +53,32 @@ fn password_hash() -> &'static str {
 async fn store() -> (Store, Option<tempfile::TempDir>) {
     if let Ok(url) = std::env::var("WANGGE_TEST_DATABASE_URL") {
         let schema = format!("api_{}", uuid::Uuid::new_v4().simple());
-        let admin = Store::connect(&url, ConnectOptions::default()).await.unwrap();
+        let admin = Store::connect(&url, ConnectOptions::default())
+            .await
+            .unwrap();
         let mut c = admin.read().await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA \"{schema}\"")).execute(&mut *c).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+            .execute(&mut *c)
+            .await
+            .unwrap();
         drop(c);
         admin.close().await;
-        let opts = ConnectOptions { pg_schema: Some(schema), max_connections: 4, ..Default::default() };
+        let opts = ConnectOptions {
+            pg_schema: Some(schema),
+            max_connections: 4,
+            ..Default::default()
+        };
         let s = Store::connect(&url, opts).await.unwrap();
         s.migrate().await.unwrap();
         (s, None)
     } else {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::connect(&wangge_store::sqlite_url_for_dir(dir.path()), ConnectOptions::default())
-            .await
-            .unwrap();
+        let s = Store::connect(
+            &wangge_store::sqlite_url_for_dir(dir.path()),
+            ConnectOptions::default(),
+        )
+        .await
+        .unwrap();
         s.migrate().await.unwrap();
         (s, Some(dir))
     }
@@ -134,7 +146,12 @@ impl TestApp {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        Self { router: wangge_server::app(state.clone()), state, clock, _dir: dir }
+        Self {
+            router: wangge_server::app(state.clone()),
+            state,
+            clock,
+            _dir: dir,
+        }
     }
 
     pub async fn request(&self, req: Request<Body>) -> Resp {
@@ -145,18 +162,31 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp { status, body, headers }
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         }
         .unwrap();
@@ -176,8 +206,13 @@ impl TestApp {
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Resp {
-        self.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})))
-            .await
+        self.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await
     }
 
     pub async fn login(&self, username: &str) -> String {
@@ -187,7 +222,14 @@ impl TestApp {
     }
 
     /// Creates a resident as `grid_worker` of the region's village and returns its id.
-    pub async fn resident(&self, token: &str, region: &str, name: &str, id_number: &str, phone: &str) -> i64 {
+    pub async fn resident(
+        &self,
+        token: &str,
+        region: &str,
+        name: &str,
+        id_number: &str,
+        phone: &str,
+    ) -> i64 {
         let r = self
             .post(
                 "/api/v1/residents",
@@ -201,12 +243,19 @@ impl TestApp {
 
     pub async fn audit_count(&self) -> i64 {
         let mut c = self.state.store.read().await.unwrap();
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log").fetch_one(&mut *c).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
         n
     }
 }
 
 /// A valid 身份证号 for tests.
 pub fn id_number(seq: u16) -> String {
-    wangge_core::id_number::compose("431027", wangge_core::date::Date::new(1980, 5, 17).unwrap(), seq)
+    wangge_core::id_number::compose(
+        "431027",
+        wangge_core::date::Date::new(1980, 5, 17).unwrap(),
+        seq,
+    )
 }

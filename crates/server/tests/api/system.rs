@@ -9,7 +9,10 @@ use crate::helpers::*;
 async fn health_metrics_and_request_ids() {
     let app = TestApp::new().await;
     let r = app.call(Method::GET, "/healthz", None, None).await;
-    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
     assert!(r.headers.get("x-request-id").is_some());
     app.login("grid_a").await;
     let r = app.call(Method::GET, "/metrics", None, None).await;
@@ -21,7 +24,10 @@ async fn health_metrics_and_request_ids() {
 #[tokio::test]
 async fn openapi_document_describes_the_real_api() {
     let app = TestApp::new().await;
-    let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/v1/residents/{id}"]["put"].is_object());
     // Request schemas forbid unknown fields, as the server does.
@@ -36,14 +42,28 @@ async fn audit_chain_verifies_and_names_a_tampered_entry() {
     let app = TestApp::new().await;
     let t = app.login("grid_a").await;
     for n in 0..3 {
-        app.resident(&t, GRID_A, "居民", &id_number(60 + n), &format!("1380000006{n}")).await;
+        app.resident(
+            &t,
+            GRID_A,
+            "居民",
+            &id_number(60 + n),
+            &format!("1380000006{n}"),
+        )
+        .await;
     }
     let admin = app.login("admin_a").await;
     let r = app.get("/api/v1/audit/verify", &admin).await;
     assert_eq!(r.body["intact"], true, "{r:?}");
     let mut c = app.state.store.read().await.unwrap();
-    sqlx::query("UPDATE audit_log SET details = '{\"name\":\"改过\"}' WHERE seq = 3").execute(&mut *c).await.unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"name\":\"改过\"}' WHERE seq = 3")
+        .execute(&mut *c)
+        .await
+        .unwrap();
     drop(c);
     let r = app.get("/api/v1/audit/verify", &admin).await;
-    assert_eq!((r.body["intact"].as_bool(), r.body["first_bad_seq"].as_i64()), (Some(false), Some(3)), "{r:?}");
+    assert_eq!(
+        (r.body["intact"].as_bool(), r.body["first_bad_seq"].as_i64()),
+        (Some(false), Some(3)),
+        "{r:?}"
+    );
 }
