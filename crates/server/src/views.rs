@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 pub const MAX_PER_PAGE: i64 = 100;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page number.

@@ -310,6 +310,7 @@ pub async fn reveal_resident(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentQuery {
     /// Only this region subtree (must lie in the caller's scope).

@@ -51,6 +51,7 @@ impl From<&User> for UserView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserListQuery {
     pub page: Option<i64>,

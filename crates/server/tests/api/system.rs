@@ -35,6 +35,17 @@ async fn openapi_document_describes_the_real_api() {
     assert_eq!(input["additionalProperties"], json!(false), "{input}");
     assert_eq!(input["required"], json!(["region_code", "name"]));
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // Query strings are documented as query parameters, path ids as path parameters.
+    for p in doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(p["in"], "query", "{p}");
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/residents/{id}"]["get"]["parameters"][0]["in"],
+        "path"
+    );
 }
 
 #[tokio::test]
