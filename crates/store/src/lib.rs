@@ -2,7 +2,7 @@
 //! default) and PostgreSQL. Both are reached through sqlx's `Any` driver, so the queries are
 //! written once in the SQL both dialects share (`$N` parameters, `CAST`, `RETURNING`,
 //! `ON CONFLICT`); what differs lives in [`Backend`] and in one migrations folder per
-//! backend. See docs/adr/0002-storage.md.
+//! backend. See docs/adr/0002-storage-sqlx-any.md.
 //!
 //! Reads take a pooled connection from [`Store::read`]; every command runs in one
 //! [`Tx`] from [`Store::begin`], which also appends its audit entries, so a command and

@@ -148,7 +148,9 @@ pub struct SeedStats {
     pub residents: usize,
 }
 
-/// Creates everything in one transaction, so an interrupted demo start leaves nothing half-made.
+/// Imports the regions (one transaction), then creates grids, residents and users in a
+/// second; a start interrupted between them is completed by running the demo again only
+/// after deleting the demo folder, since reuse is decided by the `admin` user existing.
 pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedStats> {
     let now = now_ms();
     let rows = crate::import::parse_regions(GUIDONG_CSV, false)?;
