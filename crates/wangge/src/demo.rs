@@ -149,8 +149,8 @@ pub struct SeedStats {
 }
 
 /// Imports the regions (one transaction), then creates grids, residents and users in a
-/// second; a start interrupted between them is completed by running the demo again only
-/// after deleting the demo folder, since reuse is decided by the `admin` user existing.
+/// second. A start interrupted between them is completed by running the demo again: the
+/// region import is an upsert, and reuse is decided by the `admin` user existing.
 pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedStats> {
     let now = now_ms();
     let rows = crate::import::parse_regions(GUIDONG_CSV, false)?;
