@@ -4,13 +4,17 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
 pub mod date;
+pub mod duplicate;
 pub mod error;
 pub mod id_number;
 pub mod password;
 pub mod phone;
+pub mod rates;
 pub mod region;
 pub mod role;
 pub mod uscc;
+pub mod workflow;
 
 pub use error::FieldError;

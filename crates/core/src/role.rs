@@ -38,6 +38,18 @@ pub enum Permission {
     RevealPersonalData,
     /// Read and verify the audit log.
     ReadAudit,
+    /// Read cases (enterprises: only the ones they raised).
+    ReadCases,
+    /// Raise a case from any channel.
+    CreateCases,
+    /// Merge duplicate cases.
+    MergeCases,
+    /// Maintain routing rules (category × region → assignee).
+    ManageRouting,
+    /// Read dashboard figures (the three rates, counts).
+    ReadStats,
+    /// Run the escalation sweep by hand (operations).
+    RunSweep,
 }
 
 impl Role {
@@ -99,7 +111,12 @@ impl Role {
         use Role::*;
         match p {
             ReadRegions => true,
-            ManageRegions | ManageUsers | ReadAudit => self == Admin,
+            ManageRegions | ManageUsers | ReadAudit | RunSweep => self == Admin,
+            ReadCases => self != Admin,
+            CreateCases => !matches!(self, Admin | DepartmentHandler),
+            MergeCases => matches!(self, IntakeOperator | Dispatcher),
+            ManageRouting => matches!(self, Admin | Dispatcher),
+            ReadStats => matches!(self, Leader | IntakeOperator | Dispatcher | Admin),
             ReadPeople => !matches!(self, Enterprise | DepartmentHandler),
             WritePeople => matches!(
                 self,
@@ -137,5 +154,11 @@ mod tests {
         assert!(Role::GridWorker.may(Permission::RevealPersonalData));
         assert!(!Role::Enterprise.may(Permission::ReadPeople));
         assert!(Role::Enterprise.may(Permission::ReadRegions));
+        assert!(
+            !Role::Admin.may(Permission::ReadCases),
+            "the system administrator reads no case files"
+        );
+        assert!(Role::Enterprise.may(Permission::CreateCases));
+        assert!(!Role::DepartmentHandler.may(Permission::CreateCases));
     }
 }

@@ -87,6 +87,12 @@ fn describe(p: Permission) -> &'static str {
         Permission::WritePeople => "维护人员信息",
         Permission::RevealPersonalData => "查看完整的身份证号和电话",
         Permission::ReadAudit => "查看审计日志",
+        Permission::ReadCases => "查看事件",
+        Permission::CreateCases => "登记事件",
+        Permission::MergeCases => "合并重复事件",
+        Permission::ManageRouting => "维护分拨规则",
+        Permission::ReadStats => "查看统计",
+        Permission::RunSweep => "执行超时升级",
     }
 }
 

@@ -4,10 +4,12 @@
 //! shape the answer.
 
 pub mod access;
+pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod open311;
 pub mod openapi;
 pub mod routes;
 pub mod views;
@@ -58,6 +60,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<metrics::Metrics>,
+    pub cases: Arc<cases::CaseConfig>,
 }
 
 impl AppState {
@@ -73,7 +76,16 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
+            cases: Arc::new(cases::CaseConfig::defaults(
+                std::env::temp_dir().join("wangge-attachments"),
+            )),
         }
+    }
+
+    /// Replaces the case engine's configuration (workflows, catalogue, calendar, webhooks…).
+    pub fn with_cases(mut self, cfg: cases::CaseConfig) -> Self {
+        self.cases = Arc::new(cfg);
+        self
     }
 }
 
@@ -86,6 +98,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(routes::system::router())
+        .merge(open311::router())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(

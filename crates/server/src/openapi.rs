@@ -6,7 +6,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{audit, auth, regions, residents, users};
+use crate::routes::{
+    attachments, audit, auth, cases, catalogue, notifications, regions, residents, stats, users,
+};
 use crate::AppState;
 
 #[derive(OpenApi)]
@@ -23,10 +25,15 @@ use crate::AppState;
         (name = "regions", description = "行政区划与网格"),
         (name = "users", description = "用户与权限范围"),
         (name = "residents", description = "居民（个人信息加密、脱敏）"),
-        (name = "audit", description = "审计日志")
+        (name = "audit", description = "审计日志"),
+        (name = "cases", description = "事件：登记、流转、督办、合并、附件"),
+        (name = "stats", description = "统计：三率与事件数量")
     )
 )]
 pub struct ApiDoc;
+
+/// Transport limit for uploads; the configured `max_attachment_bytes` is checked inside.
+pub const ATTACHMENT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 struct Security;
 
@@ -65,6 +72,27 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(residents::reveal_resident))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
+        .routes(routes!(cases::create, cases::list))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::transition))
+        .routes(routes!(cases::duplicates))
+        .routes(routes!(cases::merge))
+        .routes(routes!(attachments::download))
+        .routes(routes!(catalogue::case_types))
+        .routes(routes!(catalogue::categories))
+        .routes(routes!(catalogue::sources))
+        .routes(routes!(stats::rates))
+        .routes(routes!(stats::case_counts))
+        .routes(routes!(notifications::inbox))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::list_rules, notifications::add_rule))
+        .routes(routes!(notifications::sweep))
+        // Uploads may be larger than the JSON body limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(attachments::upload))
+                .layer(axum::extract::DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
+        )
 }
 
 /// The document as served at `/api/v1/openapi.json`.

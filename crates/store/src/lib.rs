@@ -9,6 +9,9 @@
 //! its audit record commit together or not at all.
 
 pub mod audit;
+pub mod case_stats;
+pub mod cases;
+pub mod notify;
 pub mod regions;
 pub mod residents;
 pub mod sessions;
@@ -19,9 +22,9 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
-use sqlx::AnyConnection;
 use sqlx::{Any, AnyPool, Executor};
 
+pub use sqlx::AnyConnection;
 pub use sqlx::Error as SqlxError;
 
 #[derive(Debug, thiserror::Error)]

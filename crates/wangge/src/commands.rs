@@ -99,7 +99,7 @@ pub fn init_tracing(cfg: &Config) {
     };
 }
 
-pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_DATA_DIR: &str = "wangge-data";
 
 /// Connects and migrates (migrations are idempotent; running them at start keeps one
 /// binary one step).

@@ -12,7 +12,7 @@ use wangge_crypto::{Algorithm, FieldCipher, MasterKey};
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
-    /// Where SQLite and the key file live. Unset: `data` (the demo: `wangge-demo`).
+    /// Where SQLite and the key file live. Unset: `wangge-data` (the demo: `wangge-demo`).
     pub data_dir: Option<PathBuf>,
     /// `postgres://…` selects PostgreSQL; unset uses SQLite in the data directory.
     pub database_url: Option<String>,
@@ -217,7 +217,7 @@ pub const EXAMPLE: &str = r#"# wangge.toml — every key is optional; environmen
 # file (nested keys: WANGGE_SECURITY__IDLE_TIMEOUT_MINUTES), and command-line flags win.
 
 # SQLite database and key file live here.
-data_dir = "data"
+data_dir = "wangge-data"
 # Uncomment to use PostgreSQL instead of SQLite:
 # database_url = "postgres://wangge@127.0.0.1:5432/wangge"
 listen = "127.0.0.1:8080"
@@ -252,7 +252,7 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(cfg.security.lockout_threshold, 5);
-        assert_eq!(cfg.data_dir.as_deref(), Some(Path::new("data")));
+        assert_eq!(cfg.data_dir.as_deref(), Some(Path::new("wangge-data")));
         let o = Overrides {
             listen: Some("127.0.0.1:9999".into()),
             ..Default::default()
