@@ -178,8 +178,10 @@ impl Store {
                         }
                         Backend::Postgres => {
                             if let Some(s) = schema {
-                                conn.execute(format!("SET search_path TO \"{s}\"").as_str())
-                                    .await?;
+                                conn.execute(
+                                    format!("SET search_path TO \"{s}\", public").as_str(),
+                                )
+                                .await?;
                             }
                         }
                     }

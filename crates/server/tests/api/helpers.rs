@@ -57,6 +57,10 @@ async fn store() -> (Store, Option<tempfile::TempDir>) {
             .await
             .unwrap();
         let mut c = admin.read().await.unwrap();
+        // Extensions are per database; make sure concurrent test schemas need not race to create it.
+        let _ = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+            .execute(&mut *c)
+            .await;
         sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
             .execute(&mut *c)
             .await

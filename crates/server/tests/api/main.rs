@@ -6,7 +6,9 @@
 mod helpers;
 
 mod auth;
+mod cases;
 mod input;
 mod people;
 mod scope;
+mod scope_cases;
 mod system;

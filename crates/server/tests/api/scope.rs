@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// Every endpoint and how the matrix covers it.
-const COVERED: &[(&str, &str, &str)] = &[
+pub const COVERED: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/auth/login", "public: no region involved"),
     (
         "post",
@@ -40,6 +40,48 @@ const COVERED: &[(&str, &str, &str)] = &[
         "get",
         "/api/v1/audit/verify",
         "global integrity check: reveals no entry content",
+    ),
+    ("post", "/api/v1/cases", "region write"),
+    ("get", "/api/v1/cases", "list + region filter"),
+    ("get", "/api/v1/cases/{id}", "region read"),
+    ("post", "/api/v1/cases/{id}/transitions", "region write"),
+    (
+        "get",
+        "/api/v1/cases/{id}/duplicates",
+        "region read; candidates filtered by scope",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/merge",
+        "region write (both cases)",
+    ),
+    ("post", "/api/v1/cases/{id}/attachments", "region write"),
+    (
+        "get",
+        "/api/v1/attachments/{id}",
+        "region read via its case",
+    ),
+    ("get", "/api/v1/case-types", "catalogue: no region involved"),
+    ("get", "/api/v1/categories", "catalogue"),
+    ("get", "/api/v1/sources", "catalogue"),
+    ("get", "/api/v1/stats/rates", "region read"),
+    ("get", "/api/v1/stats/cases", "region read"),
+    (
+        "get",
+        "/api/v1/notifications",
+        "self: the caller's own inbox",
+    ),
+    (
+        "post",
+        "/api/v1/notifications/{id}/read",
+        "self: another user's notice answers 404",
+    ),
+    ("get", "/api/v1/routing-rules", "list filtered by scope"),
+    ("post", "/api/v1/routing-rules", "region write"),
+    (
+        "post",
+        "/api/v1/system/sweep",
+        "operations: system-wide, admin only",
     ),
 ];
 

@@ -162,5 +162,5 @@ CREATE TABLE case_state_counts (
 
 -- Full-text search for Chinese: trigram similarity index (pg_trgm) over title and
 -- description, used by ILIKE.
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX cases_text_trgm ON cases USING gin ((title || ' ' || description) gin_trgm_ops);
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE INDEX cases_text_trgm ON cases USING gin ((title || ' ' || description) public.gin_trgm_ops);
