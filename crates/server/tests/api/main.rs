@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod cases;
 mod input;
+mod open311;
 mod people;
 mod scope;
 mod scope_cases;
