@@ -55,6 +55,16 @@ impl Date {
         Self { year, month, day }
     }
 
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse_iso(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| s.get(r).filter(|p| p.bytes().all(|c| c.is_ascii_digit()))?.parse::<u32>().ok();
+        Date::new(num(0..4)? as i32, num(5..7)? as u8, num(8..10)? as u8)
+    }
+
     /// The UTC+8 calendar date of a Unix timestamp in milliseconds (China has one time zone).
     pub fn from_unix_millis_cst(ms: i64) -> Self {
         Self::from_days((ms + 8 * 3_600_000).div_euclid(86_400_000))
@@ -88,6 +98,14 @@ mod tests {
         assert!(Date::new(2000, 2, 29).is_some());
         assert!(Date::new(2024, 13, 1).is_none());
         assert!(Date::new(2024, 4, 31).is_none());
+    }
+
+    #[test]
+    fn parses_iso_dates() {
+        assert_eq!(Date::parse_iso("2026-02-17"), Date::new(2026, 2, 17));
+        for bad in ["2026-2-17", "2026-02-30", "20260217", "2026-02-1x", ""] {
+            assert_eq!(Date::parse_iso(bad), None, "{bad}");
+        }
     }
 
     #[test]

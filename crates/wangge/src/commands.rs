@@ -148,7 +148,9 @@ pub async fn serve_store(
     banner: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let cipher = cfg.cipher(dir, true)?;
-    let state = AppState::new(store, cipher, Arc::new(SystemClock), cfg.server_settings());
+    let cases = cfg.case_config(dir)?;
+    let state = AppState::new(store, cipher, Arc::new(SystemClock), cfg.server_settings()).with_cases(cases);
+    wangge_server::cases::deliver::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("无法监听 {}", cfg.listen))?;

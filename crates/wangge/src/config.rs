@@ -27,6 +27,61 @@ pub struct Config {
     pub sqlite_synchronous: String,
     pub log_format: String,
     pub security: SecurityConfig,
+    pub cases: CasesConfig,
+}
+
+/// The case engine: workflow and catalogue files, the holiday calendar, rate weights,
+/// attachments and group-robot webhooks.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CasesConfig {
+    /// Extra or replacement workflows (same format as data/workflows/default.toml); a type
+    /// with a shipped id replaces it, new ids are added.
+    pub workflows_file: Option<PathBuf>,
+    /// A replacement catalogue (categories and sources).
+    pub catalogue_file: Option<PathBuf>,
+    /// A replacement holiday table (same format as data/calendar/cn-holidays.toml), e.g.
+    /// with next year's State Council notice added.
+    pub holidays_file: Option<PathBuf>,
+    /// Office hours for working-hour limits, e.g. ["08:30-12:00", "14:30-17:30"].
+    pub office_hours: Option<Vec<String>>,
+    /// Local workdays or rest days an administrator adds.
+    pub calendar_override: Vec<CalendarOverride>,
+    /// k in 满意率 = (满意 + k·基本满意) / rated.
+    pub basic_satisfied_weight: f64,
+    /// Weights of 响应率, 解决率, 满意率 in the composite score.
+    pub rate_weights: [f64; 3],
+    /// Attachments live here (default: <data_dir>/attachments).
+    pub attachments_dir: Option<PathBuf>,
+    pub max_attachment_mb: usize,
+    pub webhook: Vec<wangge_server::cases::config::Webhook>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct CalendarOverride {
+    /// YYYY-MM-DD
+    pub date: String,
+    /// "workday" or "rest_day"
+    pub kind: wangge_core::calendar::OverrideKind,
+    pub name: String,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        let w = wangge_core::rates::RateWeights::default();
+        Self {
+            workflows_file: None,
+            catalogue_file: None,
+            holidays_file: None,
+            office_hours: None,
+            calendar_override: Vec::new(),
+            basic_satisfied_weight: w.basic_satisfied,
+            rate_weights: [w.response, w.resolution, w.satisfaction],
+            attachments_dir: None,
+            max_attachment_mb: 10,
+            webhook: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -63,6 +118,7 @@ impl Default for Config {
             sqlite_synchronous: "FULL".into(),
             log_format: "text".into(),
             security: SecurityConfig::default(),
+            cases: CasesConfig::default(),
         }
     }
 }
@@ -158,6 +214,60 @@ impl Config {
         }
     }
 
+    /// The working-day calendar: the shipped (or configured) holiday table, office hours
+    /// and local overrides.
+    pub fn calendar(&self) -> anyhow::Result<wangge_core::calendar::Calendar> {
+        use wangge_core::calendar::{Calendar, OfficeHours};
+        let c = &self.cases;
+        let mut cal = match &c.holidays_file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f).with_context(|| format!("无法读取节假日文件 {}", f.display()))?;
+                Calendar::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+            }
+            None => Calendar::china_default().map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        if let Some(hours) = &c.office_hours {
+            let v = serde_json::to_value(hours)?;
+            let oh: OfficeHours = serde_json::from_value(v).map_err(|e| anyhow::anyhow!("cases.office_hours: {e}"))?;
+            cal.set_office_hours(oh);
+        }
+        for (i, o) in c.calendar_override.iter().enumerate() {
+            let d = wangge_core::date::Date::parse_iso(&o.date)
+                .ok_or_else(|| anyhow::anyhow!("cases.calendar_override[{i}].date: 日期格式应为 YYYY-MM-DD"))?;
+            cal.add_override(d, o.kind, o.name.clone()).map_err(|e| anyhow::anyhow!("cases.calendar_override[{i}]: {e}"))?;
+        }
+        Ok(cal)
+    }
+
+    /// Everything the case engine reads from configuration.
+    pub fn case_config(&self, data_dir: &Path) -> anyhow::Result<wangge_server::cases::CaseConfig> {
+        use wangge_core::catalogue::Catalogue;
+        use wangge_core::workflow::WorkflowSet;
+        let c = &self.cases;
+        let mut cfg = wangge_server::cases::CaseConfig::defaults(
+            c.attachments_dir.clone().unwrap_or_else(|| data_dir.join("attachments")),
+        );
+        if let Some(f) = &c.workflows_file {
+            let text = std::fs::read_to_string(f).with_context(|| format!("无法读取工作流文件 {}", f.display()))?;
+            let local = WorkflowSet::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+            cfg.workflows = cfg.workflows.overlay(local);
+        }
+        if let Some(f) = &c.catalogue_file {
+            let text = std::fs::read_to_string(f).with_context(|| format!("无法读取分类文件 {}", f.display()))?;
+            cfg.catalogue = Catalogue::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {}", f.display(), e.message))?;
+        }
+        cfg.calendar = self.calendar()?;
+        cfg.weights = wangge_core::rates::RateWeights {
+            basic_satisfied: c.basic_satisfied_weight,
+            response: c.rate_weights[0],
+            resolution: c.rate_weights[1],
+            satisfaction: c.rate_weights[2],
+        };
+        cfg.max_attachment_bytes = c.max_attachment_mb.max(1) * 1024 * 1024;
+        cfg.webhooks = c.webhook.clone();
+        Ok(cfg)
+    }
+
     /// The field cipher. The key comes from `secret_key` or the key file, never from the
     /// database; when `create` is set and there is none yet, a new key file is written
     /// (mode 0600) and its path reported, so it can be backed up.
@@ -217,7 +327,7 @@ pub const EXAMPLE: &str = r#"# wangge.toml — every key is optional; environmen
 # file (nested keys: WANGGE_SECURITY__IDLE_TIMEOUT_MINUTES), and command-line flags win.
 
 # SQLite database and key file live here.
-data_dir = "wangge-data"
+# data_dir = "wangge-data"
 # Uncomment to use PostgreSQL instead of SQLite:
 # database_url = "postgres://wangge@127.0.0.1:5432/wangge"
 listen = "127.0.0.1:8080"
@@ -239,6 +349,26 @@ lockout_threshold = 5
 lockout_window_minutes = 15
 # Set when served behind HTTPS.
 secure_cookies = false
+
+[cases]
+# workflows_file = "/etc/wangge/workflows.toml"   # overrides or adds case types
+# catalogue_file = "/etc/wangge/catalogue.toml"   # replaces categories and sources
+# holidays_file = "/etc/wangge/holidays.toml"     # e.g. with next year's 放假安排 added
+# office_hours = ["08:30-12:00", "14:30-17:30"]
+basic_satisfied_weight = 0.8
+rate_weights = [0.30, 0.35, 0.35]   # 响应率, 解决率, 满意率
+max_attachment_mb = 10
+
+# A local rest day or workday:
+# [[cases.calendar_override]]
+# date = "2026-07-15"
+# kind = "rest_day"
+# name = "县庆"
+
+# Group robots that hear about dispatches, 督办, escalations and closings:
+# [[cases.webhook]]
+# url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+# format = "wecom"      # or "dingtalk"
 "#;
 
 #[cfg(test)]
@@ -252,7 +382,8 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(cfg.security.lockout_threshold, 5);
-        assert_eq!(cfg.data_dir.as_deref(), Some(Path::new("wangge-data")));
+        assert_eq!(cfg.data_dir, None, "the example leaves each command its own default");
+        assert!(cfg.case_config(Path::new("/tmp")).is_ok());
         let o = Overrides {
             listen: Some("127.0.0.1:9999".into()),
             ..Default::default()

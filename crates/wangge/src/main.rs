@@ -1,5 +1,6 @@
 //! `wangge`: one binary for the server, the demo and every administrative job.
 
+mod calendar_cmd;
 mod commands;
 mod config;
 mod demo;
@@ -73,6 +74,9 @@ enum Command {
     /// Configuration
     #[command(subcommand)]
     Config(commands::ConfigCommand),
+    /// Working-day calendar: workdays, holidays, 调休 and due dates
+    #[command(subcommand)]
+    Calendar(calendar_cmd::CalendarCommand),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +103,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Calendar(c) = &cli.command {
+        return calendar_cmd::run(&cfg, c);
+    }
     commands::init_tracing(&cfg);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -120,7 +127,7 @@ fn main() -> ExitCode {
             Command::Token(c) => commands::token(&cfg, c).await,
             Command::Audit(c) => commands::audit(&cfg, c).await,
             Command::Backup { dest } => commands::backup(&cfg, &dest).await,
-            Command::Check(_) | Command::Config(_) => Ok(ExitCode::SUCCESS),
+            Command::Check(_) | Command::Config(_) | Command::Calendar(_) => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

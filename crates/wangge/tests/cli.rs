@@ -316,3 +316,24 @@ fn serve_answers_over_http_with_cli_tokens() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+#[test]
+fn calendar_commands_answer_operators() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |args: &[&str]| {
+        let o = wangge(dir.path(), args);
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    assert_eq!(out(&["calendar", "is-workday", "2026-02-17"]), (Some(0), "rest day (春节)".into()));
+    assert_eq!(out(&["calendar", "is-workday", "2026-02-14"]), (Some(0), "workday (调休上班: 春节)".into()));
+    assert_eq!(out(&["calendar", "is-workday", "2025-10-08"]), (Some(0), "rest day (国庆节、中秋节)".into()));
+    assert_eq!(out(&["calendar", "is-workday", "2026-03-09"]), (Some(0), "workday".into()));
+    assert_eq!(out(&["calendar", "due", "2025-01-24", "--working-days", "5"]), (Some(0), "2025-02-07".into()));
+    assert_eq!(out(&["calendar", "due", "2025-09-16", "--days", "15"]), (Some(0), "2025-10-09".into()));
+    assert_eq!(out(&["calendar", "due", "2026-03-06T17:00", "--working-hours", "4"]), (Some(0), "2026-03-09 12:00".into()));
+    // Beyond the loaded years: refused, not guessed.
+    let o = wangge(dir.path(), &["calendar", "is-workday", "2027-01-04"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("2027"), "{}", text(&o));
+    assert_eq!(wangge(dir.path(), &["calendar", "due", "2026-12-20", "--working-days", "30"]).status.code(), Some(2));
+}

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod create;
 pub mod deadline;
+pub mod deliver;
 pub mod escalate;
 pub mod notify;
 pub mod transition;
