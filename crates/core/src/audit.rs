@@ -1,8 +1,13 @@
 //! The audit log is a hash chain: each entry stores the hash of the one before, and its own
 //! hash covers its sequence number, its content and that previous hash. Editing, deleting or
 //! reordering any entry breaks the chain at that entry, which `verify` names.
+//!
+//! The hash is an HMAC-SHA256 under a key derived from the master key (which never enters
+//! the database), so someone who can write the database cannot recompute a consistent
+//! chain after changing an entry.
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// The hash that the first entry points back to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -25,12 +30,15 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// SHA-256 over the length-prefixed fields, so no two different entries share an input.
-    pub fn compute_hash(&self) -> String {
-        let mut h = Sha256::new();
+    /// HMAC-SHA256 over the length-prefixed fields, so no two different entries share an input.
+    pub fn compute_hash(&self, key: &[u8]) -> String {
+        let Ok(mut h) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+            // HMAC takes keys of any length; this branch cannot run.
+            return String::new();
+        };
         h.update(b"wangge-audit-v1");
-        h.update(self.seq.to_be_bytes());
-        h.update(self.at_ms.to_be_bytes());
+        h.update(&self.seq.to_be_bytes());
+        h.update(&self.at_ms.to_be_bytes());
         for field in [
             &self.actor,
             &self.action,
@@ -42,17 +50,17 @@ impl AuditEntry {
             &self.details,
             &self.prev_hash,
         ] {
-            h.update((field.len() as u64).to_be_bytes());
+            h.update(&(field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
         }
-        hex::encode(h.finalize())
+        hex::encode(h.finalize().into_bytes())
     }
 
     /// Fills `prev_hash` and `hash` for an entry that follows `prev_hash` at `seq`.
-    pub fn seal(mut self, seq: i64, prev_hash: &str) -> Self {
+    pub fn seal(mut self, seq: i64, prev_hash: &str, key: &[u8]) -> Self {
         self.seq = seq;
         self.prev_hash = prev_hash.to_string();
-        self.hash = self.compute_hash();
+        self.hash = self.compute_hash(key);
         self
     }
 }
@@ -75,42 +83,42 @@ pub struct ChainVerifier {
     expected_seq: i64,
     prev_hash: String,
     count: u64,
+    key: Vec<u8>,
 }
 
-impl Default for ChainVerifier {
-    fn default() -> Self {
+impl ChainVerifier {
+    pub fn new(key: &[u8]) -> Self {
         Self {
             expected_seq: 1,
             prev_hash: GENESIS.to_string(),
             count: 0,
+            key: key.to_vec(),
         }
     }
-}
 
-impl ChainVerifier {
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq > self.expected_seq {
             return Err(ChainBreak {
                 seq: self.expected_seq,
-                reason: "entry is missing (deleted)",
+                reason: "该条记录缺失（被删除）",
             });
         }
         if e.seq < self.expected_seq {
             return Err(ChainBreak {
                 seq: e.seq,
-                reason: "entry is out of order (duplicated sequence number)",
+                reason: "记录顺序错乱（序号重复）",
             });
         }
         if e.prev_hash != self.prev_hash {
             return Err(ChainBreak {
                 seq: e.seq,
-                reason: "previous-hash link does not match the entry before (reordered or an earlier entry was replaced)",
+                reason: "与前一条记录的哈希链接不符（顺序被调换或前一条被替换）",
             });
         }
-        if e.compute_hash() != e.hash {
+        if e.compute_hash(&self.key) != e.hash {
             return Err(ChainBreak {
                 seq: e.seq,
-                reason: "content does not match its hash (edited)",
+                reason: "内容与其哈希不符（被篡改）",
             });
         }
         self.prev_hash.clone_from(&e.hash);
@@ -126,13 +134,13 @@ impl ChainVerifier {
         if head_seq > last {
             return Err(ChainBreak {
                 seq: last + 1,
-                reason: "entry is missing (deleted from the end of the log)",
+                reason: "日志末尾的记录缺失（被删除）",
             });
         }
         if head_seq < last || (last > 0 && head_hash != self.prev_hash) {
             return Err(ChainBreak {
                 seq: last,
-                reason: "entry does not match the chain head (appended or replaced outside wangge)",
+                reason: "与链头不符（在 wangge 之外追加或替换了记录）",
             });
         }
         Ok(self.count)
@@ -161,19 +169,35 @@ mod tests {
                     prev_hash: String::new(),
                     hash: String::new(),
                 }
-                .seal(i, &prev);
+                .seal(i, &prev, KEY);
                 prev.clone_from(&e.hash);
                 e
             })
             .collect()
     }
 
+    const KEY: &[u8] = b"test-audit-key-of-thirty-two-byte";
+
     fn verify(entries: &[AuditEntry], head: (i64, &str)) -> Result<u64, ChainBreak> {
-        let mut v = ChainVerifier::default();
+        let mut v = ChainVerifier::new(KEY);
         for e in entries {
             v.push(e)?;
         }
         v.finish(head.0, head.1)
+    }
+
+    #[test]
+    fn a_rewritten_chain_without_the_key_does_not_verify() {
+        // An attacker recomputes every hash with a key of their own guessing.
+        let c = chain(3);
+        let mut forged = c.clone();
+        forged[1].actor = "mallory".into();
+        let mut prev = GENESIS.to_string();
+        for e in forged.iter_mut() {
+            *e = e.clone().seal(e.seq, &prev, b"guessed key");
+            prev.clone_from(&e.hash);
+        }
+        assert_eq!(verify(&forged, (3, &prev)).unwrap_err().seq, 1);
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub struct FieldCipher {
     aes: Aes256Gcm,
     sm4: Sm4Gcm,
     search_key: [u8; 32],
+    audit_key: [u8; 32],
 }
 
 impl std::fmt::Debug for FieldCipher {
@@ -125,6 +126,7 @@ impl FieldCipher {
             aes: Aes256Gcm::new((&aes_key).into()),
             sm4: Sm4Gcm::new(sm4_key[..16].into()),
             search_key: key.derive(b"search-hash/hmac-sha256"),
+            audit_key: key.derive(b"audit-chain/hmac-sha256"),
         }
     }
 
@@ -167,6 +169,11 @@ impl FieldCipher {
         }
         .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Decrypt)
+    }
+
+    /// Key of the audit chain's HMAC.
+    pub fn audit_key(&self) -> &[u8] {
+        &self.audit_key
     }
 
     /// Deterministic keyed hash of a canonical value, for exact-match search.

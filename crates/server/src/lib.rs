@@ -71,7 +71,7 @@ impl AppState {
         settings: Settings,
     ) -> Self {
         Self {
-            store,
+            store: store.with_audit_key(cipher.audit_key()),
             cipher,
             clock,
             settings: Arc::new(settings),

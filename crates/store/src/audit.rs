@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use wangge_core::audit::{AuditEntry, ChainBreak, ChainVerifier};
 
 use crate::sql::{ScopeRanges, Sql};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -46,13 +46,15 @@ const COLUMNS: &str = "seq, at_ms, actor, action, target_type, target_id, region
                        request_id, details, prev_hash, hash";
 
 /// Seals `entry` onto the chain and stores it. Call inside the command's transaction.
-pub async fn append(conn: &mut AnyConnection, entry: AuditEntry) -> Result<AuditEntry> {
+pub async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEntry> {
+    let key = tx.audit_key().to_vec();
+    let conn: &mut AnyConnection = tx;
     let (seq, prev): (i64, String) = sqlx::query_as(
         "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash",
     )
     .fetch_one(&mut *conn)
     .await?;
-    let e = entry.seal(seq, &prev);
+    let e = entry.seal(seq, &prev, &key);
     sqlx::query(&format!(
         "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
@@ -85,8 +87,8 @@ pub enum Verdict {
 }
 
 /// Walks the whole chain in pages of `seq`, then checks the head.
-pub async fn verify(conn: &mut AnyConnection) -> Result<Verdict> {
-    let mut v = ChainVerifier::default();
+pub async fn verify(conn: &mut AnyConnection, key: &[u8]) -> Result<Verdict> {
+    let mut v = ChainVerifier::new(key);
     let mut after = 0_i64;
     loop {
         let rows: Vec<Row> = sqlx::query_as(&format!(

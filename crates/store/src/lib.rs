@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod case_stats;
 pub mod cases;
+pub mod meta;
 pub mod notify;
 pub mod regions;
 pub mod residents;
@@ -107,16 +108,25 @@ impl Default for ConnectOptions {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Key of the audit chain's HMAC; set from the master key by whoever opens the store.
+    audit_key: std::sync::Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 /// A command's transaction. Dereferences to a connection, so the query functions of every
 /// module take it the same way they take a read connection.
 pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
+    audit_key: std::sync::Arc<Vec<u8>>,
 }
 
 impl std::ops::Deref for Tx {
@@ -133,6 +143,10 @@ impl std::ops::DerefMut for Tx {
 }
 
 impl Tx {
+    pub fn audit_key(&self) -> &[u8] {
+        &self.audit_key
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await.map_err(StoreError::from_write)
     }
@@ -190,7 +204,21 @@ impl Store {
             })
             .connect(url)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            audit_key: std::sync::Arc::new(Vec::new()),
+        })
+    }
+
+    /// Sets the audit chain's HMAC key (derived from the master key, never stored).
+    pub fn with_audit_key(mut self, key: &[u8]) -> Self {
+        self.audit_key = std::sync::Arc::new(key.to_vec());
+        self
+    }
+
+    pub fn audit_key(&self) -> &[u8] {
+        &self.audit_key
     }
 
     pub fn backend(&self) -> Backend {
@@ -221,7 +249,10 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner,
+            audit_key: self.audit_key.clone(),
+        })
     }
 
     /// A consistent online copy. SQLite: `VACUUM INTO`, which reads one snapshot while

@@ -308,7 +308,7 @@ async fn story(store: &Store) {
     }
     let mut c = store.read().await.unwrap();
     assert_eq!(
-        audit::verify(&mut c).await.unwrap(),
+        audit::verify(&mut c, store.audit_key()).await.unwrap(),
         Verdict::Intact { entries: 4 }
     );
     let listed = audit::list(&mut c, None, &Default::default(), 2, None)
@@ -319,7 +319,7 @@ async fn story(store: &Store) {
         .execute(&mut *c)
         .await
         .unwrap();
-    match audit::verify(&mut c).await.unwrap() {
+    match audit::verify(&mut c, store.audit_key()).await.unwrap() {
         Verdict::Broken(b) => assert_eq!(b.seq, 3),
         v => panic!("tampering not detected: {v:?}"),
     }
@@ -331,7 +331,7 @@ async fn story(store: &Store) {
         .execute(&mut *c)
         .await
         .unwrap();
-    match audit::verify(&mut c).await.unwrap() {
+    match audit::verify(&mut c, store.audit_key()).await.unwrap() {
         Verdict::Broken(b) => assert_eq!(b.seq, 2),
         v => panic!("deletion not detected: {v:?}"),
     }
@@ -355,7 +355,7 @@ async fn concurrent_appends(store: &Store) {
     }
     let mut c = store.read().await.unwrap();
     assert_eq!(
-        audit::verify(&mut c).await.unwrap(),
+        audit::verify(&mut c, store.audit_key()).await.unwrap(),
         Verdict::Intact { entries: 16 }
     );
 }

@@ -102,8 +102,37 @@ pub fn init_tracing(cfg: &Config) {
 pub const DEFAULT_DATA_DIR: &str = "wangge-data";
 
 /// Connects and migrates (migrations are idempotent; running them at start keeps one
-/// binary one step).
+/// binary one step), then binds the master key: the audit chain's HMAC key comes from it,
+/// and a database first opened with another key is refused.
 pub async fn open(cfg: &Config, data_dir: &Path) -> anyhow::Result<Store> {
+    let store = connect(cfg, data_dir).await?;
+    let cipher = cfg.cipher(data_dir, true)?;
+    let check = cipher.search_hash("key_check", "wangge");
+    let mut conn = store.read().await?;
+    match wangge_store::meta::get(&mut conn, "key_check").await? {
+        Some(v) if v != check => bail!(
+            "主密钥与数据库不匹配：该数据库是用另一个密钥创建的（请检查 WANGGE_SECRET_KEY 或密钥文件）"
+        ),
+        Some(_) => {}
+        None => wangge_store::meta::put(&mut conn, "key_check", &check).await?,
+    }
+    drop(conn);
+    Ok(store.with_audit_key(cipher.audit_key()))
+}
+
+/// Opens a database that must already exist (for commands that only read or add to one,
+/// so a mistyped --data-dir is an error rather than a new empty database).
+pub async fn open_existing(cfg: &Config, data_dir: &Path) -> anyhow::Result<Store> {
+    if cfg.database_url.is_none() {
+        let file = data_dir.join("wangge.db");
+        if !file.exists() {
+            bail!("数据库不存在: {}（请检查 --data-dir）", file.display());
+        }
+    }
+    open(cfg, data_dir).await
+}
+
+async fn connect(cfg: &Config, data_dir: &Path) -> anyhow::Result<Store> {
     let url = cfg.database_url(data_dir)?;
     let opts = ConnectOptions {
         sqlite_synchronous: cfg.sqlite_synchronous.clone(),
@@ -191,7 +220,7 @@ pub async fn migrate(cfg: &Config) -> anyhow::Result<ExitCode> {
     let store = open(cfg, &dir).await?;
     // Make sure a key exists before any personal data can be written.
     cfg.cipher(&dir, true)?;
-    println!("数据库已是最新版本（{}）", store.backend().name());
+    println!("数据库迁移完成（{}），已是最新版本", store.backend().name());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -290,7 +319,7 @@ pub async fn token(cfg: &Config, c: TokenCommand) -> anyhow::Result<ExitCode> {
         bail!("--label 不能为空");
     }
     let dir = cfg.data_dir_or(DEFAULT_DATA_DIR);
-    let store = open(cfg, &dir).await?;
+    let store = open_existing(cfg, &dir).await?;
     let now = now_ms();
     let mut tx = store.begin().await?;
     let u = match users::by_username(&mut tx, &username).await {
@@ -330,9 +359,9 @@ pub async fn token(cfg: &Config, c: TokenCommand) -> anyhow::Result<ExitCode> {
 pub async fn audit(cfg: &Config, c: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify = c;
     let dir = cfg.data_dir_or(DEFAULT_DATA_DIR);
-    let store = open(cfg, &dir).await?;
+    let store = open_existing(cfg, &dir).await?;
     let mut conn = store.read().await?;
-    match audit::verify(&mut conn).await? {
+    match audit::verify(&mut conn, store.audit_key()).await? {
         Verdict::Intact { entries } => {
             println!("审计日志完整：共 {entries} 条，哈希链校验通过");
             Ok(ExitCode::SUCCESS)
@@ -352,7 +381,7 @@ pub async fn backup(cfg: &Config, dest: &Path) -> anyhow::Result<ExitCode> {
     let url = cfg.database_url(&dir)?;
     match Backend::from_url(&url)? {
         Backend::Sqlite => {
-            let store = open(cfg, &dir).await?;
+            let store = open_existing(cfg, &dir).await?;
             store.backup_sqlite(dest).await?;
         }
         Backend::Postgres => {

@@ -102,7 +102,8 @@ pub async fn verify_audit(
 ) -> ApiResult<Json<VerifyView>> {
     caller.authorize_role(Permission::ReadAudit)?;
     let mut conn = state.store.read().await?;
-    Ok(Json(match audit::verify(&mut conn).await? {
+    let store_key = state.store.audit_key();
+    Ok(Json(match audit::verify(&mut conn, store_key).await? {
         Verdict::Intact { entries } => VerifyView {
             intact: true,
             entries: Some(entries),

@@ -108,10 +108,18 @@ pub const USERS: &[(&str, &str, &str)] = &[
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_cases(|_| {}).await
+    }
+
+    /// A test app whose case engine configuration `tweak` adjusts (webhooks, limits…).
+    pub async fn with_cases(tweak: impl FnOnce(&mut wangge_server::cases::CaseConfig)) -> Self {
         let (store, dir) = store().await;
         let clock = Arc::new(ManualClock::new(START_MS));
         let cipher = FieldCipher::new(&MasterKey::generate(), Algorithm::Aes256Gcm);
-        let state = AppState::new(store.clone(), cipher, clock.clone(), Settings::default());
+        let attachments = dir.as_ref().map(|d| d.path().join("attachments")).unwrap_or_else(|| std::env::temp_dir().join(format!("wangge-test-{}", uuid::Uuid::new_v4().simple())));
+        let mut cases = wangge_server::cases::CaseConfig::defaults(attachments);
+        tweak(&mut cases);
+        let state = AppState::new(store.clone(), cipher, clock.clone(), Settings::default()).with_cases(cases);
         let mut tx = store.begin().await.unwrap();
         for (code, name) in [
             ("430000000000", "湖南省"),
