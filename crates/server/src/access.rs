@@ -302,8 +302,9 @@ impl FromRequestParts<AppState> for Caller {
         }
         let role = Role::parse(&user.row.role)
             .ok_or_else(|| ApiError::internal(format!("unknown role {}", user.row.role)))?;
+        // API tokens too: an account still on its initial password acts nowhere (create
+        // integration accounts with a changed password, or `user add --no-password-change`).
         if user.row.must_change_password != 0
-            && auth == AuthKind::Session
             && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
         {
             return Err(ApiError::new(
@@ -314,4 +315,10 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller::new(&user, role, auth, session_hash, ctx))
     }
+}
+
+/// Whether an account may act at all (used where a caller is built outside the extractor,
+/// such as Open311's `api_key`).
+pub fn may_act(user: &users::User) -> bool {
+    user.row.disabled == 0 && user.row.must_change_password == 0
 }

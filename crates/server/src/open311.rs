@@ -518,6 +518,9 @@ async fn post_request(
         .await
         .map_err(|e| internal(&e))?;
     drop(conn);
+    if !crate::access::may_act(&user) {
+        return Err(err(StatusCode::FORBIDDEN, "the api_key's account is disabled or must change its initial password", format));
+    }
     let role = Role::parse(&user.row.role).ok_or_else(|| internal(&"unknown role"))?;
     let caller = Caller::new(&user, role, AuthKind::ApiToken, None, ctx);
     let code = form.get("service_code").map(String::as_str).unwrap_or("");

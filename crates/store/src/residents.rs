@@ -154,3 +154,12 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
         .await?;
     Ok(n)
 }
+
+/// The stored search hashes (id_number, phone) of a resident, to carry them over unchanged.
+pub async fn hashes(conn: &mut AnyConnection, id: i64) -> Result<(Option<String>, Option<String>)> {
+    sqlx::query_as("SELECT id_number_hash, phone_hash FROM residents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}

@@ -86,6 +86,7 @@ pub struct ResidentInput {
     pub phone: Option<String>,
     /// Required on update: the version last read.
     pub version: Option<i64>,
+    // On update, an absent id_number or phone keeps the stored value; "" clears it.
 }
 
 struct Parsed {
@@ -213,10 +214,23 @@ pub async fn update_resident(
     let mut tx = state.store.begin().await?;
     let current = residents::get(&mut tx, id).await?;
     caller.authorize(Permission::WritePeople, &current.region_code)?;
+    let current_hashes = residents::hashes(&mut tx, id).await?;
     let version = input
         .version
         .ok_or_else(|| ApiError::field("version", "required", "修改时须提供 version"))?;
-    let p = parse_input(&state, &input)?;
+    let mut p = parse_input(&state, &input)?;
+    // An absent 身份证号 or phone keeps what is stored (views only ever show them masked,
+    // so a client cannot send them back); an empty string clears it.
+    if input.id_number.is_none() {
+        p.fields.id_number_enc = current.id_number_enc.clone();
+        p.fields.id_number_hash = current_hashes.0.clone();
+        p.fields.sex = current.sex.clone();
+        p.fields.birth_date = current.birth_date.clone();
+    }
+    if input.phone.is_none() {
+        p.fields.phone_enc = current.phone_enc.clone();
+        p.fields.phone_hash = current_hashes.1.clone();
+    }
     // Moving a resident needs the right to write at the destination too.
     caller.authorize(Permission::WritePeople, p.region.as_str())?;
     require_region(&mut tx, &p.region).await?;
