@@ -519,7 +519,11 @@ async fn post_request(
         .map_err(|e| internal(&e))?;
     drop(conn);
     if !crate::access::may_act(&user) {
-        return Err(err(StatusCode::FORBIDDEN, "the api_key's account is disabled or must change its initial password", format));
+        return Err(err(
+            StatusCode::FORBIDDEN,
+            "the api_key's account is disabled or must change its initial password",
+            format,
+        ));
     }
     let role = Role::parse(&user.row.role).ok_or_else(|| internal(&"unknown role"))?;
     let caller = Caller::new(&user, role, AuthKind::ApiToken, None, ctx);
@@ -548,7 +552,7 @@ async fn post_request(
         _ => (None, None),
     };
     let address = form.get("address_string").filter(|s| !s.trim().is_empty());
-    if lat.is_none() && address.is_none() && form.get("address_id").is_none() {
+    if lat.is_none() && address.is_none() && !form.contains_key("address_id") {
         return Err(err(
             StatusCode::BAD_REQUEST,
             "a location is required: lat and long, address_string or address_id",

@@ -75,10 +75,14 @@ pub fn run(cfg: &Config, c: &CalendarCommand) -> ExitCode {
                 Ok(kind) => {
                     let line = match &kind {
                         DayKind::Workday => "workday".to_string(),
-                        DayKind::MakeupWorkday { holiday } => format!("workday (调休上班: {holiday})"),
+                        DayKind::MakeupWorkday { holiday } => {
+                            format!("workday (调休上班: {holiday})")
+                        }
                         DayKind::LocalWorkday { name } => format!("workday ({name})"),
                         DayKind::Weekend => "rest day (周末)".to_string(),
-                        DayKind::Holiday { name } | DayKind::LocalRestDay { name } => format!("rest day ({name})"),
+                        DayKind::Holiday { name } | DayKind::LocalRestDay { name } => {
+                            format!("rest day ({name})")
+                        }
                     };
                     println!("{line}");
                     ExitCode::SUCCESS
@@ -91,7 +95,10 @@ pub fn run(cfg: &Config, c: &CalendarCommand) -> ExitCode {
         }
         CalendarCommand::Due(a) => {
             let Some(start) = parse_start(&a.start) else {
-                eprintln!("错误: 开始日期格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM: {}", a.start);
+                eprintln!(
+                    "错误: 开始日期格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM: {}",
+                    a.start
+                );
                 return ExitCode::from(2);
             };
             let l = &a.limit;
@@ -102,8 +109,12 @@ pub fn run(cfg: &Config, c: &CalendarCommand) -> ExitCode {
                 _ => return ExitCode::from(2),
             };
             let result = match limit {
-                TimeLimit::CalendarDays(n) => cal.due_after_days(start.date(), n).map(|d| d.to_string()),
-                TimeLimit::WorkingDays(n) => cal.due_after_working_days(start.date(), n).map(|d| d.to_string()),
+                TimeLimit::CalendarDays(n) => {
+                    cal.due_after_days(start.date(), n).map(|d| d.to_string())
+                }
+                TimeLimit::WorkingDays(n) => cal
+                    .due_after_working_days(start.date(), n)
+                    .map(|d| d.to_string()),
                 TimeLimit::WorkingHours(_) => cal.due(start, limit).map(|t| t.to_string()),
             };
             match result {

@@ -178,7 +178,8 @@ pub async fn serve_store(
 ) -> anyhow::Result<ExitCode> {
     let cipher = cfg.cipher(dir, true)?;
     let cases = cfg.case_config(dir)?;
-    let state = AppState::new(store, cipher, Arc::new(SystemClock), cfg.server_settings()).with_cases(cases);
+    let state = AppState::new(store, cipher, Arc::new(SystemClock), cfg.server_settings())
+        .with_cases(cases);
     wangge_server::cases::deliver::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -238,9 +239,10 @@ pub async fn import(cfg: &Config, c: ImportCommand) -> anyhow::Result<ExitCode> 
             let report =
                 crate::import::import_regions(&store, &parsed, &cli_actor(), now_ms()).await?;
             println!(
-                "区划导入完成：新增 {} 个，更新 {} 个（共 {} 行）",
+                "区划导入完成：新增 {} 个，更名 {} 个，未变 {} 个（共 {} 行）",
                 report.created,
                 report.updated,
+                report.unchanged,
                 parsed.len()
             );
         }
@@ -437,10 +439,16 @@ pub fn config(c: &ConfigCommand, o: &Overrides) -> ExitCode {
             ExitCode::SUCCESS
         }
         ConfigCommand::Show => match config::load(o) {
-            Ok(cfg) => {
-                println!("{cfg:#?}");
-                ExitCode::SUCCESS
-            }
+            Ok(cfg) => match toml::to_string_pretty(&cfg.redacted()) {
+                Ok(t) => {
+                    println!("# 当前生效的配置（密钥已隐去）\n{t}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("错误: {e}");
+                    ExitCode::from(2)
+                }
+            },
             Err(e) => {
                 eprintln!("错误: {e:#}");
                 ExitCode::from(2)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use wangge_crypto::{Algorithm, FieldCipher, MasterKey};
 
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where SQLite and the key file live. Unset: `wangge-data` (the demo: `wangge-demo`).
     pub data_dir: Option<PathBuf>,
@@ -33,7 +33,7 @@ pub struct Config {
 /// The case engine: workflow and catalogue files, the holiday calendar, rate weights,
 /// attachments and group-robot webhooks.
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CasesConfig {
     /// Extra or replacement workflows (same format as data/workflows/default.toml); a type
     /// with a shipped id replaces it, new ids are added.
@@ -85,7 +85,7 @@ impl Default for CasesConfig {
 }
 
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
     pub idle_timeout_minutes: i64,
     pub lockout_threshold: i64,
@@ -170,12 +170,44 @@ pub fn load(o: &Overrides) -> anyhow::Result<Config> {
         Some(f) => fig = fig.merge(Toml::file(f)),
         None => fig = fig.merge(Toml::file("wangge.toml")),
     }
+    // Free-text values are taken verbatim: figment would read a hex key of digits as a number.
+    const RAW: [&str; 5] = [
+        "secret_key",
+        "database_url",
+        "listen",
+        "data_dir",
+        "key_file",
+    ];
     fig = fig.merge(
         Env::prefixed("WANGGE_")
-            .split("__")
-            .ignore(&["config", "test_database_url"]),
+            .filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                !RAW.contains(&k.as_str())
+                    && !["config", "test_database_url", "log"].contains(&k.as_str())
+            })
+            .split("__"),
     );
     let mut cfg: Config = fig.extract().context("配置无效")?;
+    let raw = |k: &str| {
+        std::env::var(format!("WANGGE_{}", k.to_uppercase()))
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(v) = raw("secret_key") {
+        cfg.secret_key = Some(v);
+    }
+    if let Some(v) = raw("database_url") {
+        cfg.database_url = Some(v);
+    }
+    if let Some(v) = raw("listen") {
+        cfg.listen = v;
+    }
+    if let Some(v) = raw("data_dir") {
+        cfg.data_dir = Some(PathBuf::from(v));
+    }
+    if let Some(v) = raw("key_file") {
+        cfg.key_file = Some(PathBuf::from(v));
+    }
     if let Some(d) = &o.data_dir {
         cfg.data_dir = Some(d.clone());
     }
@@ -189,6 +221,14 @@ pub fn load(o: &Overrides) -> anyhow::Result<Config> {
 }
 
 impl Config {
+    /// The same configuration with secrets hidden, for printing.
+    pub fn redacted(&self) -> Config {
+        let mut c = self.clone();
+        c.secret_key = c.secret_key.map(|_| "<redacted>".into());
+        c.database_url = c.database_url.as_deref().map(redact_url);
+        c
+    }
+
     pub fn data_dir_or(&self, default: &str) -> PathBuf {
         self.data_dir
             .clone()
@@ -221,20 +261,24 @@ impl Config {
         let c = &self.cases;
         let mut cal = match &c.holidays_file {
             Some(f) => {
-                let text = std::fs::read_to_string(f).with_context(|| format!("无法读取节假日文件 {}", f.display()))?;
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("无法读取节假日文件 {}", f.display()))?;
                 Calendar::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
             }
             None => Calendar::china_default().map_err(|e| anyhow::anyhow!("{e}"))?,
         };
         if let Some(hours) = &c.office_hours {
             let v = serde_json::to_value(hours)?;
-            let oh: OfficeHours = serde_json::from_value(v).map_err(|e| anyhow::anyhow!("cases.office_hours: {e}"))?;
+            let oh: OfficeHours = serde_json::from_value(v)
+                .map_err(|e| anyhow::anyhow!("cases.office_hours: {e}"))?;
             cal.set_office_hours(oh);
         }
         for (i, o) in c.calendar_override.iter().enumerate() {
-            let d = wangge_core::date::Date::parse_iso(&o.date)
-                .ok_or_else(|| anyhow::anyhow!("cases.calendar_override[{i}].date: 日期格式应为 YYYY-MM-DD"))?;
-            cal.add_override(d, o.kind, o.name.clone()).map_err(|e| anyhow::anyhow!("cases.calendar_override[{i}]: {e}"))?;
+            let d = wangge_core::date::Date::parse_iso(&o.date).ok_or_else(|| {
+                anyhow::anyhow!("cases.calendar_override[{i}].date: 日期格式应为 YYYY-MM-DD")
+            })?;
+            cal.add_override(d, o.kind, o.name.clone())
+                .map_err(|e| anyhow::anyhow!("cases.calendar_override[{i}]: {e}"))?;
         }
         Ok(cal)
     }
@@ -245,16 +289,22 @@ impl Config {
         use wangge_core::workflow::WorkflowSet;
         let c = &self.cases;
         let mut cfg = wangge_server::cases::CaseConfig::defaults(
-            c.attachments_dir.clone().unwrap_or_else(|| data_dir.join("attachments")),
+            c.attachments_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("attachments")),
         );
         if let Some(f) = &c.workflows_file {
-            let text = std::fs::read_to_string(f).with_context(|| format!("无法读取工作流文件 {}", f.display()))?;
-            let local = WorkflowSet::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("无法读取工作流文件 {}", f.display()))?;
+            let local = WorkflowSet::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
             cfg.workflows = cfg.workflows.overlay(local);
         }
         if let Some(f) = &c.catalogue_file {
-            let text = std::fs::read_to_string(f).with_context(|| format!("无法读取分类文件 {}", f.display()))?;
-            cfg.catalogue = Catalogue::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {}", f.display(), e.message))?;
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("无法读取分类文件 {}", f.display()))?;
+            cfg.catalogue = Catalogue::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", f.display(), e.message))?;
         }
         cfg.calendar = self.calendar()?;
         cfg.weights = wangge_core::rates::RateWeights {
@@ -382,13 +432,24 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(cfg.security.lockout_threshold, 5);
-        assert_eq!(cfg.data_dir, None, "the example leaves each command its own default");
+        assert_eq!(
+            cfg.data_dir, None,
+            "the example leaves each command its own default"
+        );
         assert!(cfg.case_config(Path::new("/tmp")).is_ok());
         let o = Overrides {
             listen: Some("127.0.0.1:9999".into()),
             ..Default::default()
         };
         assert_eq!(load(&o).unwrap().listen, "127.0.0.1:9999");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let r: Result<Config, _> = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[security]\nidle_timeout_minute = 5"))
+            .extract();
+        assert!(r.unwrap_err().to_string().contains("idle_timeout_minute"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use wangge_store::regions::{self, Region};
 use wangge_store::{audit, Store, StoreError};
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegionRow {
     pub code: String,
     pub name: String,
@@ -25,20 +26,52 @@ pub fn parse_regions(
         })?;
         v.into_iter().enumerate().map(|(i, r)| (i + 1, r)).collect()
     } else {
+        // Comment lines are blanked, not removed, so reported line numbers are the file's.
         let body: String = text
             .lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    ""
+                } else {
+                    l
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n");
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(body.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| anyhow::anyhow!("CSV 表头无法读取: {e}"))?
+            .clone();
+        let names: Vec<&str> = headers.iter().collect();
+        if names != ["code", "name"] {
+            bail!("CSV 表头应为 code,name，实际为 {}", names.join(","));
+        }
         let mut out = Vec::new();
-        for (i, rec) in rdr.deserialize::<RegionRow>().enumerate() {
-            match rec {
-                Ok(r) => out.push((i + 1, r)),
-                Err(e) => bail!("第 {} 行: {e}", i + 1),
+        for rec in rdr.records() {
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    bail!("第 {line} 行: CSV 格式错误（{e}）");
+                }
+            };
+            let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+            if rec.len() != 2 {
+                bail!(
+                    "第 {line} 行: 应有 2 列（code,name），实际 {} 列",
+                    rec.len()
+                );
             }
+            out.push((
+                line,
+                RegionRow {
+                    code: rec[0].to_string(),
+                    name: rec[1].to_string(),
+                },
+            ));
         }
         out
     };
@@ -47,8 +80,11 @@ pub fn parse_regions(
         let code = RegionCode::parse("code", &r.code)
             .map_err(|e| anyhow::anyhow!("第 {n} 行 code={:?}: {}", r.code, e.message))?;
         let name = r.name.trim();
-        if name.is_empty() {
-            bail!("第 {n} 行 name: 名称不能为空");
+        if name.is_empty() || name.chars().count() > 100 {
+            bail!("第 {n} 行 name: 名称须为1至100个字符");
+        }
+        if name.chars().any(char::is_control) {
+            bail!("第 {n} 行 name: 名称含有控制字符（如换行），请检查引号是否配对");
         }
         parsed.push((n, code, name.to_string()));
     }
@@ -61,6 +97,7 @@ pub fn parse_regions(
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
+    pub unchanged: usize,
 }
 
 pub async fn import_regions(
@@ -102,6 +139,14 @@ pub async fn import_regions(
                 }
                 continue;
             }
+        }
+        match regions::get(&mut tx, &region.code).await {
+            Ok(existing) if existing.name == region.name => {
+                report.unchanged += 1;
+                continue;
+            }
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
         }
         if regions::upsert(&mut tx, &region, now_ms).await? {
             report.created += 1;
@@ -157,7 +202,21 @@ mod tests {
     #[test]
     fn bad_rows_are_named() {
         let e = parse_regions("code,name\n431027100000,沤江镇\n43102710,坏\n", false).unwrap_err();
-        assert!(e.to_string().contains("第 2 行"), "{e}");
+        assert!(e.to_string().contains("第 3 行"), "file line numbers: {e}");
+        let e = parse_regions("431027100000,沤江镇\n", false).unwrap_err();
+        assert!(e.to_string().contains("表头"), "{e}");
+        let e = parse_regions(
+            "code,name\n431027100000,\"沤江镇\n431027100001,东华\n",
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("控制字符") || e.to_string().contains("CSV"),
+            "{e}"
+        );
+        let e =
+            parse_regions(r#"[{"code":"431027100000","name":"沤江镇","x":1}]"#, true).unwrap_err();
+        assert!(e.to_string().contains("x"), "{e}");
         let e = parse_regions(r#"[{"code":"431027100000","name":" "}]"#, true).unwrap_err();
         assert!(e.to_string().contains("第 1 行 name"), "{e}");
     }

@@ -322,18 +322,89 @@ fn calendar_commands_answer_operators() {
     let dir = tempfile::tempdir().unwrap();
     let out = |args: &[&str]| {
         let o = wangge(dir.path(), args);
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).trim().to_string())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        )
     };
-    assert_eq!(out(&["calendar", "is-workday", "2026-02-17"]), (Some(0), "rest day (春节)".into()));
-    assert_eq!(out(&["calendar", "is-workday", "2026-02-14"]), (Some(0), "workday (调休上班: 春节)".into()));
-    assert_eq!(out(&["calendar", "is-workday", "2025-10-08"]), (Some(0), "rest day (国庆节、中秋节)".into()));
-    assert_eq!(out(&["calendar", "is-workday", "2026-03-09"]), (Some(0), "workday".into()));
-    assert_eq!(out(&["calendar", "due", "2025-01-24", "--working-days", "5"]), (Some(0), "2025-02-07".into()));
-    assert_eq!(out(&["calendar", "due", "2025-09-16", "--days", "15"]), (Some(0), "2025-10-09".into()));
-    assert_eq!(out(&["calendar", "due", "2026-03-06T17:00", "--working-hours", "4"]), (Some(0), "2026-03-09 12:00".into()));
+    assert_eq!(
+        out(&["calendar", "is-workday", "2026-02-17"]),
+        (Some(0), "rest day (春节)".into())
+    );
+    assert_eq!(
+        out(&["calendar", "is-workday", "2026-02-14"]),
+        (Some(0), "workday (调休上班: 春节)".into())
+    );
+    assert_eq!(
+        out(&["calendar", "is-workday", "2025-10-08"]),
+        (Some(0), "rest day (国庆节、中秋节)".into())
+    );
+    assert_eq!(
+        out(&["calendar", "is-workday", "2026-03-09"]),
+        (Some(0), "workday".into())
+    );
+    assert_eq!(
+        out(&["calendar", "due", "2025-01-24", "--working-days", "5"]),
+        (Some(0), "2025-02-07".into())
+    );
+    assert_eq!(
+        out(&["calendar", "due", "2025-09-16", "--days", "15"]),
+        (Some(0), "2025-10-09".into())
+    );
+    assert_eq!(
+        out(&[
+            "calendar",
+            "due",
+            "2026-03-06T17:00",
+            "--working-hours",
+            "4"
+        ]),
+        (Some(0), "2026-03-09 12:00".into())
+    );
     // Beyond the loaded years: refused, not guessed.
     let o = wangge(dir.path(), &["calendar", "is-workday", "2027-01-04"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("2027"), "{}", text(&o));
-    assert_eq!(wangge(dir.path(), &["calendar", "due", "2026-12-20", "--working-days", "30"]).status.code(), Some(2));
+    assert_eq!(
+        wangge(
+            dir.path(),
+            &["calendar", "due", "2026-12-20", "--working-days", "30"]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_wrong_master_key_or_a_missing_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(wangge(dir.path(), &["demo", "--no-serve"]).status.success());
+    let wrong = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["audit", "verify"])
+        .env("WANGGE_SECRET_KEY", "00".repeat(32))
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong).contains("主密钥与数据库不匹配"),
+        "{}",
+        text(&wrong)
+    );
+    let typo = dir.path().join("wangge-dmeo");
+    let o = wangge(&typo, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("数据库不存在"), "{}", text(&o));
+    assert!(
+        !typo.join("wangge.db").exists(),
+        "no empty database was created"
+    );
+    let shown = wangge(dir.path(), &["config", "show"]);
+    assert!(
+        text(&shown).contains("idle_timeout_minutes = 30"),
+        "{}",
+        text(&shown)
+    );
 }

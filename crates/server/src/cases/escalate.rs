@@ -8,7 +8,7 @@ use wangge_store::audit;
 use wangge_store::cases::{self, EventRow};
 
 use super::deadline::next_level;
-use super::notify::tell;
+use super::notify::{tell, Notice};
 use super::transition::escalate_to;
 use crate::access::{audit_entry, RequestCtx};
 use crate::error::ApiResult;
@@ -80,11 +80,13 @@ async fn escalate_one(state: &AppState, id: i64, now: i64) -> ApiResult<bool> {
     tell(
         &mut tx,
         &state.cases.webhooks,
-        case.assignee_user_id,
-        id,
-        "auto_escalate",
-        "超时自动上报",
-        &msg,
+        &Notice {
+            user: case.assignee_user_id,
+            case_id: id,
+            kind: "auto_escalate",
+            title: "超时自动上报",
+            text: &msg,
+        },
         now,
     )
     .await?;

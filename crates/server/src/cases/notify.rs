@@ -19,30 +19,31 @@ pub fn robot_payload(format: WebhookFormat, title: &str, text: &str) -> serde_js
     }
 }
 
-/// Inbox entry for `user` (if any) and one outbox row per configured webhook.
-pub async fn tell(
-    tx: &mut Tx,
-    webhooks: &[Webhook],
-    user: Option<i64>,
-    case_id: i64,
-    kind: &str,
-    title: &str,
-    text: &str,
-    now_ms: i64,
-) -> ApiResult<()> {
-    if let Some(u) = user {
+/// What to tell, and whom.
+pub struct Notice<'a> {
+    /// The user whose inbox gets it (the assignee, the reporter…), if any.
+    pub user: Option<i64>,
+    pub case_id: i64,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub text: &'a str,
+}
+
+/// Inbox entry for the user (if any) and one outbox row per configured webhook.
+pub async fn tell(tx: &mut Tx, webhooks: &[Webhook], n: &Notice<'_>, now_ms: i64) -> ApiResult<()> {
+    if let Some(u) = n.user {
         notify::notify(
             tx,
             u,
-            Some(case_id),
-            kind,
-            &format!("{title}：{text}"),
+            Some(n.case_id),
+            n.kind,
+            &format!("{}：{}", n.title, n.text),
             now_ms,
         )
         .await?;
     }
     for w in webhooks {
-        let payload = json!({"url": w.url, "body": robot_payload(w.format, title, text)});
+        let payload = json!({"url": w.url, "body": robot_payload(w.format, n.title, n.text)});
         notify::enqueue_webhook(tx, &payload.to_string(), now_ms).await?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use wangge_store::cases::{self, CaseRow, EventRow};
 use wangge_store::{audit, case_stats, notify as store_notify, users, StoreError, Tx};
 
 use super::deadline::{due_ms, level_name, next_level};
-use super::notify::tell;
+use super::notify::{tell, Notice};
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -473,11 +473,13 @@ pub(crate) async fn finish(
         tell(
             tx,
             &cfg.webhooks,
-            user,
-            case.id,
-            kind,
-            &step.action.name,
-            &message,
+            &Notice {
+                user,
+                case_id: case.id,
+                kind,
+                title: &step.action.name,
+                text: &message,
+            },
             now,
         )
         .await?;

@@ -1031,36 +1031,71 @@ async fn webhooks_reach_wecom_and_dingtalk_robots_after_commit() {
     let seen = got.clone();
     let robot = axum::Router::new().route(
         "/{which}",
-        axum::routing::post(move |axum::extract::Path(which): axum::extract::Path<String>, axum::Json(v): axum::Json<Value>| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push((which, v));
-                axum::Json(json!({"errcode": 0}))
-            }
-        }),
+        axum::routing::post(
+            move |axum::extract::Path(which): axum::extract::Path<String>,
+                  axum::Json(v): axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push((which, v));
+                    axum::Json(json!({"errcode": 0}))
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, robot).await.unwrap() });
     let app = TestApp::with_cases(|c| {
         c.webhooks = vec![
-            Webhook { url: format!("http://{addr}/wecom"), format: WebhookFormat::Wecom },
-            Webhook { url: format!("http://{addr}/dingtalk"), format: WebhookFormat::Dingtalk },
+            Webhook {
+                url: format!("http://{addr}/wecom"),
+                format: WebhookFormat::Wecom,
+            },
+            Webhook {
+                url: format!("http://{addr}/dingtalk"),
+                format: WebhookFormat::Dingtalk,
+            },
         ];
     })
     .await;
     let grid = app.login("grid_a").await;
-    let id = new_case(&app, &grid, case_body("general", "safety.fire", "加油站旁违规堆放柴草")).await["id"].as_i64().unwrap();
-    act(&app, "dispatcher_a", id, json!({"action": "supervise", "note": "请立即清理"})).await;
-    assert!(got.lock().unwrap().is_empty(), "nothing is sent before delivery runs");
-    let sent = wangge_server::cases::deliver::deliver_pending(&app.state).await.unwrap();
+    let id = new_case(
+        &app,
+        &grid,
+        case_body("general", "safety.fire", "加油站旁违规堆放柴草"),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    act(
+        &app,
+        "dispatcher_a",
+        id,
+        json!({"action": "supervise", "note": "请立即清理"}),
+    )
+    .await;
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "nothing is sent before delivery runs"
+    );
+    let sent = wangge_server::cases::deliver::deliver_pending(&app.state)
+        .await
+        .unwrap();
     assert_eq!(sent, 2);
     let got = got.lock().unwrap().clone();
     let wecom = got.iter().find(|(w, _)| w == "wecom").unwrap();
     assert_eq!(wecom.1["msgtype"], "markdown");
-    assert!(wecom.1["markdown"]["content"].as_str().unwrap().contains("加油站旁违规堆放柴草"));
+    assert!(wecom.1["markdown"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("加油站旁违规堆放柴草"));
     let ding = got.iter().find(|(w, _)| w == "dingtalk").unwrap();
     assert_eq!(ding.1["markdown"]["title"], "督办");
     // Delivered rows are not sent again.
-    assert_eq!(wangge_server::cases::deliver::deliver_pending(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        wangge_server::cases::deliver::deliver_pending(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -116,10 +116,16 @@ impl TestApp {
         let (store, dir) = store().await;
         let clock = Arc::new(ManualClock::new(START_MS));
         let cipher = FieldCipher::new(&MasterKey::generate(), Algorithm::Aes256Gcm);
-        let attachments = dir.as_ref().map(|d| d.path().join("attachments")).unwrap_or_else(|| std::env::temp_dir().join(format!("wangge-test-{}", uuid::Uuid::new_v4().simple())));
+        let attachments = dir
+            .as_ref()
+            .map(|d| d.path().join("attachments"))
+            .unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("wangge-test-{}", uuid::Uuid::new_v4().simple()))
+            });
         let mut cases = wangge_server::cases::CaseConfig::defaults(attachments);
         tweak(&mut cases);
-        let state = AppState::new(store.clone(), cipher, clock.clone(), Settings::default()).with_cases(cases);
+        let state = AppState::new(store.clone(), cipher, clock.clone(), Settings::default())
+            .with_cases(cases);
         let mut tx = store.begin().await.unwrap();
         for (code, name) in [
             ("430000000000", "湖南省"),

@@ -147,12 +147,40 @@ async fn a_partial_update_keeps_the_personal_fields() {
     let t = app.login("grid_a").await;
     let id = id_number(81);
     let rid = app.resident(&t, GRID_A, "郭桂芳", &id, "13812340081").await;
-    let r = app.put(&format!("/api/v1/residents/{rid}"), &t, json!({"region_code": GRID_A, "name": "郭桂芳", "version": 1})).await;
+    let r = app
+        .put(
+            &format!("/api/v1/residents/{rid}"),
+            &t,
+            json!({"region_code": GRID_A, "name": "郭桂芳", "version": 1}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    assert_eq!((r.body["phone"].as_str(), r.body["birth_date"].as_str()), (Some("138****0081"), Some("1980-05-17")));
-    let full = app.post(&format!("/api/v1/residents/{rid}/reveal"), &t, json!({"reason": "核对"})).await.body;
+    assert_eq!(
+        (r.body["phone"].as_str(), r.body["birth_date"].as_str()),
+        (Some("138****0081"), Some("1980-05-17"))
+    );
+    let full = app
+        .post(
+            &format!("/api/v1/residents/{rid}/reveal"),
+            &t,
+            json!({"reason": "核对"}),
+        )
+        .await
+        .body;
     assert_eq!(full["id_number"], id.as_str());
-    assert_eq!(app.get(&format!("/api/v1/residents?id_number={id}"), &t).await.body["total"], 1, "still found by ID");
-    let cleared = app.put(&format!("/api/v1/residents/{rid}"), &t, json!({"region_code": GRID_A, "name": "郭桂芳", "phone": "", "version": 2})).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/residents?id_number={id}"), &t)
+            .await
+            .body["total"],
+        1,
+        "still found by ID"
+    );
+    let cleared = app
+        .put(
+            &format!("/api/v1/residents/{rid}"),
+            &t,
+            json!({"region_code": GRID_A, "name": "郭桂芳", "phone": "", "version": 2}),
+        )
+        .await;
     assert!(cleared.body["phone"].is_null(), "{cleared:?}");
 }
