@@ -110,6 +110,20 @@ pub async fn run(cfg: &Config, serve: bool) -> anyhow::Result<ExitCode> {
     } else {
         let started = std::time::Instant::now();
         let stats = seed(&store, &cipher).await?;
+        let template = wangge_server::AppState::new(
+            store.clone(),
+            cipher.clone(),
+            std::sync::Arc::new(wangge_server::SystemClock),
+            cfg.server_settings(),
+        )
+        .with_cases(cfg.case_config(&dir)?);
+        let villages: Vec<String> = crate::import::parse_regions(GUIDONG_CSV, false)?
+            .into_iter()
+            .filter(|r| r.1.level() == Level::Village)
+            .map(|r| r.1.to_string())
+            .collect();
+        let made = crate::demo_cases::seed(&store, &template, &villages, now_ms(), 72).await?;
+        println!("演示事件已生成：{made} 件（各渠道、各环节，含回访评价）");
         println!(
             "演示数据已生成（{:.1} 秒）：{} 个区划节点（含 {} 个网格），{} 名居民，{} 个演示账号 → {}",
             started.elapsed().as_secs_f64(),

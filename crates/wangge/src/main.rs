@@ -4,6 +4,7 @@ mod calendar_cmd;
 mod commands;
 mod config;
 mod demo;
+mod demo_cases;
 mod import;
 
 use std::path::PathBuf;

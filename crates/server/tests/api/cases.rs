@@ -127,7 +127,11 @@ async fn general_case_walks_the_seven_steps() {
     assert!(actions(&done).is_empty());
     // The timeline is the truth: replaying its actions through the workflow gives the state.
     let wf = wangge_core::workflow::WorkflowSet::defaults();
-    let replayed = wf.get("general").unwrap().replay(steps.iter().copied().skip(1)).unwrap();
+    let replayed = wf
+        .get("general")
+        .unwrap()
+        .replay(steps.iter().copied().skip(1))
+        .unwrap();
     assert_eq!(replayed, done["state"].as_str().unwrap());
 }
 
