@@ -241,10 +241,14 @@ pub enum Effect {
     Reopen,
     /// 不予立案/误报: dropped without handling.
     Cancel,
+    /// The state's clock stops (听证 and other periods the rules do not count).
+    Pause,
+    /// The clock runs again with the time that was left when it stopped.
+    Resume,
 }
 
 impl Effect {
-    pub const ALL: [Effect; 13] = [
+    pub const ALL: [Effect; 15] = [
         Effect::None,
         Effect::Dispatch,
         Effect::Accept,
@@ -258,6 +262,8 @@ impl Effect {
         Effect::FollowUp,
         Effect::Reopen,
         Effect::Cancel,
+        Effect::Pause,
+        Effect::Resume,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -275,6 +281,8 @@ impl Effect {
             Effect::FollowUp => "follow_up",
             Effect::Reopen => "reopen",
             Effect::Cancel => "cancel",
+            Effect::Pause => "pause",
+            Effect::Resume => "resume",
         }
     }
 
@@ -289,6 +297,7 @@ impl Effect {
             Effect::Escalate | Effect::Return => &[Field::Reason],
             Effect::Extend => &[Field::Reason, Field::ExtensionDays],
             Effect::FollowUp => &[Field::Satisfaction],
+            Effect::Pause => &[Field::Note],
             _ => &[],
         }
     }

@@ -40,6 +40,8 @@ pub struct CaseRow {
     pub supervise_level: Option<String>,
     pub merged_into: Option<i64>,
     pub possible_duplicate_of: Option<i64>,
+    /// Time left on the state's clock while it is paused (听证); `None` when running.
+    pub paused_remaining_ms: Option<i64>,
     pub rollup_region: String,
     pub month: String,
     pub version: i64,
@@ -52,8 +54,8 @@ const COLUMNS: &str =
     title, description, priority, state, terminal, assignee_user_id, created_by, reporter_name, \
     reporter_phone_enc, state_entered_at, state_due_at, level_entered_at, level_due_at, \
     dispatched_at, response_due_at, responded_at, closed_at, late_at, satisfaction, \
-    supervise_level, merged_into, possible_duplicate_of, rollup_region, month, version, \
-    created_at, updated_at";
+    supervise_level, merged_into, possible_duplicate_of, paused_remaining_ms, rollup_region, month, \
+    version, created_at, updated_at";
 
 /// The next sequence number of a county's year: `431027-2026-000123`.
 pub async fn next_number(conn: &mut AnyConnection, county: &str, year: i32) -> Result<String> {
@@ -129,8 +131,8 @@ pub async fn save(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
          state_entered_at = $5, state_due_at = $6, level_entered_at = $7, level_due_at = $8, \
          dispatched_at = $9, response_due_at = $10, responded_at = $11, closed_at = $12, \
          late_at = $13, satisfaction = $14, supervise_level = $15, merged_into = $16, \
-         possible_duplicate_of = $17, priority = $18, updated_at = $19, version = version + 1 \
-         WHERE id = $20 AND version = $21",
+         possible_duplicate_of = $17, priority = $18, updated_at = $19, paused_remaining_ms = $22, \
+         version = version + 1 WHERE id = $20 AND version = $21",
     )
     .bind(&c.handling_region)
     .bind(&c.state)
@@ -153,6 +155,7 @@ pub async fn save(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     .bind(c.updated_at)
     .bind(c.id)
     .bind(c.version)
+    .bind(c.paused_remaining_ms)
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;

@@ -309,6 +309,7 @@ async fn insert(
         supervise_level: None,
         merged_into: None,
         possible_duplicate_of: None,
+        paused_remaining_ms: None,
         rollup_region: handling.clone(),
         month: month_of(now),
         version: 1,

@@ -167,6 +167,15 @@ pub async fn fire(
     Ok(())
 }
 
+fn clock_refusal(reason: &str, message: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        reason,
+        message.to_string(),
+    )
+    .with_details(json!({"field": "action", "reason": reason}))
+}
+
 pub fn version_conflict() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::CONFLICT,
@@ -357,6 +366,25 @@ async fn apply(
                 format!("事件{}《{}》已重新办理", case.number, case.title),
             ));
         }
+        Effect::Pause => {
+            if case.paused_remaining_ms.is_some() {
+                return Err(clock_refusal(
+                    "already_paused",
+                    "期限计时已暂停，请先结束听证",
+                ));
+            }
+            let remaining = case.state_due_at.map(|d| (d - now).max(0)).unwrap_or(0);
+            case.paused_remaining_ms = Some(remaining);
+            case.state_due_at = None;
+            data = json!({"remaining_ms": remaining, "note": text(&req.note)});
+        }
+        Effect::Resume => {
+            let Some(remaining) = case.paused_remaining_ms.take() else {
+                return Err(clock_refusal("not_paused", "期限计时并未暂停"));
+            };
+            case.state_due_at = Some(now + remaining);
+            data = json!({"remaining_ms": remaining});
+        }
         Effect::Reply | Effect::Cancel | Effect::None => {}
     }
     Ok(Applied {
@@ -403,6 +431,7 @@ pub(crate) async fn finish(
     let from = case.state.clone();
     if step.entered {
         case.state = step.to.clone();
+        case.paused_remaining_ms = None;
         // A detour that keeps the running deadline keeps its start too (for the 黄牌 grade).
         if step.clock != wangge_core::workflow::Clock::Keep {
             case.state_entered_at = now;

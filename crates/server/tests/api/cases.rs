@@ -7,6 +7,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use wangge_server::Clock;
 
 pub async fn new_case(app: &TestApp, token: &str, body: Value) -> Value {
     let r = app.post("/api/v1/cases", token, body).await;
@@ -344,6 +345,36 @@ async fn petition_routes_extends_once_and_rechecks() {
         json!({"action": "request_recheck", "reason": "不服复查意见"}),
     )
     .await;
+    // 听证 is not counted: the clock stops for the hearing and resumes with what was left.
+    app.clock.advance_minutes(5 * 24 * 60);
+    let due = act(
+        &app,
+        "leader_a",
+        id,
+        json!({"action": "start_hearing", "note": "组织听证"}),
+    )
+    .await;
+    assert!(due["due_at"].is_null());
+    let h = app.login("leader_a").await;
+    let twice = app
+        .post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &h,
+            json!({"action": "start_hearing", "note": "再次"}),
+        )
+        .await;
+    assert_eq!(twice.body["code"], "already_paused");
+    app.clock.advance_minutes(10 * 24 * 60);
+    let resumed = act(&app, "leader_a", id, json!({"action": "end_hearing"})).await;
+    // 30 日 from the request, less the 5 days used before the hearing: about 25 days from now.
+    let now = app.clock.now_ms();
+    let due_at = time::OffsetDateTime::parse(
+        resumed["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left_days = (due_at.unix_timestamp() * 1000 - now) as f64 / 86_400_000.0;
+    assert!((left_days - 25.0).abs() < 1.01, "{left_days} days left");
     let end = act(
         &app,
         "leader_a",

@@ -78,6 +78,13 @@ impl Loader<'_> {
                 "a reopen action must name the state it reopens into (`to`)",
             ));
         }
+        if matches!(effect, Effect::Pause | Effect::Resume) && to.is_some() {
+            return Err(err(
+                effect_line,
+                &format!("{path}.effect"),
+                "pause and resume act on the clock of the current state; they take no `to`",
+            ));
+        }
 
         let roles_field = format!("{path}.roles");
         if raw.roles.get_ref().is_empty() {
