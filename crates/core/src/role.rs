@@ -50,6 +50,12 @@ pub enum Permission {
     ReadStats,
     /// Run the escalation sweep by hand (operations).
     RunSweep,
+    /// Draw grid boundaries, name 网格员 and 三长, set patrol plans and 包干 assignments.
+    ManageGrids,
+    /// Record field work: visits, patrols, 民情日记.
+    FieldWork,
+    /// Read and write 家庭家事档案 (every read is audited).
+    FamilyFiles,
 }
 
 impl Role {
@@ -117,6 +123,9 @@ impl Role {
             MergeCases => matches!(self, IntakeOperator | Dispatcher),
             ManageRouting => matches!(self, Admin | Dispatcher),
             ReadStats => matches!(self, Leader | IntakeOperator | Dispatcher | Admin),
+            ManageGrids => matches!(self, Admin | Dispatcher),
+            FieldWork => !matches!(self, Admin | Enterprise | DepartmentHandler),
+            FamilyFiles => matches!(self, Mediator | LegalAdvisor | GridWorker | BlockLeader),
             ReadPeople => !matches!(self, Enterprise | DepartmentHandler),
             WritePeople => matches!(
                 self,

@@ -93,6 +93,9 @@ fn describe(p: Permission) -> &'static str {
         Permission::ManageRouting => "维护分拨规则",
         Permission::ReadStats => "查看统计",
         Permission::RunSweep => "执行超时升级",
+        Permission::ManageGrids => "维护网格、三长与巡查计划",
+        Permission::FieldWork => "记录走访、巡查和民情日记",
+        Permission::FamilyFiles => "查看或维护家庭家事档案",
     }
 }
 

@@ -42,6 +42,8 @@ pub struct CaseRow {
     pub possible_duplicate_of: Option<i64>,
     /// Time left on the state's clock while it is paused (听证); `None` when running.
     pub paused_remaining_ms: Option<i64>,
+    /// Where the case came from, e.g. `patrol:12`, `visit:3`, `diary:7`.
+    pub origin: Option<String>,
     pub rollup_region: String,
     pub month: String,
     pub version: i64,
@@ -54,7 +56,7 @@ const COLUMNS: &str =
     title, description, priority, state, terminal, assignee_user_id, created_by, reporter_name, \
     reporter_phone_enc, state_entered_at, state_due_at, level_entered_at, level_due_at, \
     dispatched_at, response_due_at, responded_at, closed_at, late_at, satisfaction, \
-    supervise_level, merged_into, possible_duplicate_of, paused_remaining_ms, rollup_region, month, \
+    supervise_level, merged_into, possible_duplicate_of, paused_remaining_ms, origin, rollup_region, month, \
     version, created_at, updated_at";
 
 /// The next sequence number of a county's year: `431027-2026-000123`.
@@ -79,9 +81,9 @@ pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
          reporter_phone_enc, state_entered_at, state_due_at, level_entered_at, level_due_at, \
          dispatched_at, response_due_at, responded_at, closed_at, late_at, satisfaction, \
          supervise_level, merged_into, possible_duplicate_of, rollup_region, month, version, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         created_at, updated_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
          $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, \
-         $32, 1, $33, $34) RETURNING id",
+         $32, 1, $33, $34, $35) RETURNING id",
     )
     .bind(&c.number)
     .bind(&c.case_type)
@@ -117,6 +119,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     .bind(&c.month)
     .bind(c.created_at)
     .bind(c.updated_at)
+    .bind(c.origin.as_deref())
     .fetch_one(conn)
     .await
     .map_err(StoreError::from_write)?;

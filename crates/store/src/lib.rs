@@ -10,6 +10,10 @@
 
 pub mod audit;
 pub mod case_stats;
+pub mod family;
+pub mod fieldwork;
+pub mod grids;
+pub mod households;
 pub mod cases;
 pub mod meta;
 pub mod notify;

@@ -214,6 +214,17 @@ pub async fn create_case(
     req: &NewCaseRequest,
     idempotency_key: Option<&str>,
 ) -> ApiResult<Created> {
+    create_case_from(state, caller, req, idempotency_key, None).await
+}
+
+/// As [`create_case`], recording where the case came from (`patrol:12`, `visit:3`, …).
+pub async fn create_case_from(
+    state: &AppState,
+    caller: &Caller,
+    req: &NewCaseRequest,
+    idempotency_key: Option<&str>,
+    origin: Option<&str>,
+) -> ApiResult<Created> {
     let now = state.clock.now_ms();
     let today = Date::from_unix_millis_cst(now);
     let c = check(state, req, today)?;
@@ -225,7 +236,7 @@ pub async fn create_case(
             return Ok(Created { id, replayed: true });
         }
     }
-    match insert(state, caller, req, &c, idempotency_key, now).await {
+    match insert(state, caller, req, &c, idempotency_key, origin, now).await {
         // Two retries raced: the other one made the case; answer with it.
         Err(ApiError { code, .. }) if code == "conflict" && idempotency_key.is_some() => {
             let mut conn = state.store.read().await?;
@@ -245,6 +256,7 @@ async fn insert(
     req: &NewCaseRequest,
     c: &Checked,
     idempotency_key: Option<&str>,
+    origin: Option<&str>,
     now: i64,
 ) -> ApiResult<Created> {
     let cfg = &state.cases;
@@ -310,6 +322,7 @@ async fn insert(
         merged_into: None,
         possible_duplicate_of: None,
         paused_remaining_ms: None,
+        origin: origin.map(str::to_string),
         rollup_region: handling.clone(),
         month: month_of(now),
         version: 1,

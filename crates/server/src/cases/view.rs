@@ -59,6 +59,8 @@ pub struct CaseView {
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
+    /// Where the case came from, e.g. `patrol:12` (a patrol log), `visit:3`, `diary:7`.
+    pub origin: Option<String>,
     /// Send back as `version` to refuse concurrent edits.
     pub version: i64,
     /// What the caller may do now.
@@ -185,6 +187,7 @@ pub fn case_view(
         created_at: rfc3339(c.created_at),
         updated_at: rfc3339(c.updated_at),
         closed_at: c.closed_at.map(rfc3339),
+        origin: c.origin.clone(),
         version: c.version,
         allowed_actions,
     }
