@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod date;
 pub mod duplicate;
 pub mod error;
+pub mod geo;
 pub mod id_number;
 pub mod password;
 pub mod phone;

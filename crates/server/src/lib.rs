@@ -8,6 +8,7 @@ pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod extract;
+pub mod grids;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;
@@ -61,6 +62,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<metrics::Metrics>,
     pub cases: Arc<cases::CaseConfig>,
+    /// Point → grid lookup, rebuilt when boundaries change.
+    pub grid_index: Arc<grids::IndexCache>,
+    /// Roster imports running or finished since start (progress and error reports).
+    pub imports: Arc<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<routes::households::ImportJob>>>,
+    >,
 }
 
 impl AppState {
@@ -79,6 +86,8 @@ impl AppState {
             cases: Arc::new(cases::CaseConfig::defaults(
                 std::env::temp_dir().join("wangge-attachments"),
             )),
+            grid_index: Arc::default(),
+            imports: Arc::default(),
         }
     }
 

@@ -382,10 +382,13 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>) ->
     };
     match cases::get_by_number(&mut conn, id).await {
         Ok(c) if c.source == SOURCE => {
-            let note = cases::events(&mut conn, c.id)
-                .await
-                .ok()
-                .and_then(|e| e.into_iter().rev().find_map(|e| e.note));
+            // Public: the state's name only, never the staff's internal notes.
+            let note = state
+                .cases
+                .workflows
+                .get(&c.case_type)
+                .and_then(|w| w.state(&c.state))
+                .map(|st| st.name.clone());
             requests_response(vec![request_json(&state, &c, note)], format)
         }
         Ok(_) | Err(StoreError::NotFound) => err(
@@ -567,12 +570,24 @@ async fn post_request(
             format,
         ));
     }
-    // Where: a jurisdiction_id that is a region code inside the key's scope, else the
-    // key holder's first region. (Point → grid lookup refines this once grids have boundaries.)
+    // Where: the grid whose boundary holds the point (when in the key's scope), else a
+    // jurisdiction_id that is a region code inside the key's scope, else the key holder's
+    // first region.
+    let located = match (lat, lng) {
+        (Some(la), Some(lo)) => state
+            .grid_index
+            .locate(&state.store, lo, la)
+            .await
+            .ok()
+            .flatten()
+            .filter(|g| caller.covers(g)),
+        _ => None,
+    };
     let region = match form
         .get("jurisdiction_id")
         .and_then(|j| RegionCode::parse("jurisdiction_id", j).ok())
     {
+        _ if located.is_some() => located.clone().unwrap_or_default(),
         Some(r) if caller.covers(r.as_str()) => r.to_string(),
         _ => user
             .regions

@@ -7,7 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    attachments, audit, auth, cases, catalogue, notifications, regions, residents, stats, users,
+    attachments, audit, auth, cases, catalogue, family, fieldwork, grids, households,
+    notifications, patrols, regions, residents, stats, users,
 };
 use crate::AppState;
 
@@ -27,7 +28,9 @@ use crate::AppState;
         (name = "residents", description = "居民（个人信息加密、脱敏）"),
         (name = "audit", description = "审计日志"),
         (name = "cases", description = "事件：登记、流转、督办、合并、附件"),
-        (name = "stats", description = "统计：三率与事件数量")
+        (name = "stats", description = "统计：三率与事件数量"),
+        (name = "grids", description = "网格、三长、户与名册导入、覆盖情况"),
+        (name = "fieldwork", description = "巡查、走访、民情日记、家庭档案")
     )
 )]
 pub struct ApiDoc;
@@ -87,10 +90,39 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::list_rules, notifications::add_rule))
         .routes(routes!(notifications::sweep))
+        .routes(routes!(grids::put_boundary))
+        .routes(routes!(grids::export))
+        .routes(routes!(grids::import))
+        .routes(routes!(grids::locate))
+        .routes(routes!(grids::add_post, grids::list_posts))
+        .routes(routes!(grids::remove_post))
+        .routes(routes!(grids::coverage))
+        .routes(routes!(households::list, households::create))
+        .routes(routes!(households::get))
+        .routes(routes!(households::import_status))
+        .routes(routes!(households::import_errors))
+        .routes(routes!(patrols::templates, patrols::save_template))
+        .routes(routes!(patrols::add_plan))
+        .routes(routes!(patrols::submit))
+        .routes(routes!(patrols::get))
+        .routes(routes!(patrols::stats))
+        .routes(routes!(
+            fieldwork::list_assignments,
+            fieldwork::create_assignment
+        ))
+        .routes(routes!(fieldwork::list_visits, fieldwork::create_visit))
+        .routes(routes!(fieldwork::get_visit))
+        .routes(routes!(fieldwork::list_diary, fieldwork::create_diary))
+        .routes(routes!(fieldwork::diary_done))
+        .routes(routes!(fieldwork::diary_to_case))
+        .routes(routes!(fieldwork::diary_stats))
+        .routes(routes!(family::get_family_file, family::put_family_file))
+        .routes(routes!(family::due_family_files))
         // Uploads may be larger than the JSON body limit.
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(attachments::upload))
+                .routes(routes!(households::start_import))
                 .layer(axum::extract::DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
         )
 }

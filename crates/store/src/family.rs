@@ -22,15 +22,24 @@ pub struct FamilyFileRow {
 
 const COLUMNS: &str = "id, household_id, region_code, circumstances, risk_level, risk_factors, next_review_date, version, updated_by, updated_at";
 
-pub async fn by_household(conn: &mut AnyConnection, household_id: i64) -> Result<Option<FamilyFileRow>> {
-    Ok(sqlx::query_as::<_, FamilyFileRow>(&format!("SELECT {COLUMNS} FROM family_files WHERE household_id = $1"))
-        .bind(household_id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_household(
+    conn: &mut AnyConnection,
+    household_id: i64,
+) -> Result<Option<FamilyFileRow>> {
+    Ok(sqlx::query_as::<_, FamilyFileRow>(&format!(
+        "SELECT {COLUMNS} FROM family_files WHERE household_id = $1"
+    ))
+    .bind(household_id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Creates the file, or replaces it if still at `expected_version` (None = must not exist).
-pub async fn save(conn: &mut AnyConnection, f: &FamilyFileRow, expected_version: Option<i64>) -> Result<i64> {
+pub async fn save(
+    conn: &mut AnyConnection,
+    f: &FamilyFileRow,
+    expected_version: Option<i64>,
+) -> Result<i64> {
     match expected_version {
         None => {
             let (id,): (i64,) = sqlx::query_as(
@@ -76,8 +85,15 @@ pub async fn save(conn: &mut AnyConnection, f: &FamilyFileRow, expected_version:
 }
 
 /// Files due for review on or before `date` (YYYY-MM-DD), soonest first.
-pub async fn due_for_review(conn: &mut AnyConnection, scope: ScopeRanges<'_>, date: &str, limit: i64) -> Result<Vec<FamilyFileRow>> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM family_files WHERE next_review_date <= "));
+pub async fn due_for_review(
+    conn: &mut AnyConnection,
+    scope: ScopeRanges<'_>,
+    date: &str,
+    limit: i64,
+) -> Result<Vec<FamilyFileRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM family_files WHERE next_review_date <= "
+    ));
     q.bind(date);
     q.and_in_scope("region_code", scope);
     q.push(" ORDER BY next_review_date, id LIMIT ").bind(limit);

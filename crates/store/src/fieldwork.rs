@@ -37,21 +37,31 @@ pub async fn add_assignment(conn: &mut AnyConnection, a: &AssignmentRow) -> Resu
     Ok(id)
 }
 
-const A_COLUMNS: &str = "id, region_code, kind, name, agency, phone_enc, user_id, active, created_at";
+const A_COLUMNS: &str =
+    "id, region_code, kind, name, agency, phone_enc, user_id, active, created_at";
 
 pub async fn assignment(conn: &mut AnyConnection, id: i64) -> Result<AssignmentRow> {
-    sqlx::query_as::<_, AssignmentRow>(&format!("SELECT {A_COLUMNS} FROM assignments WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
+    sqlx::query_as::<_, AssignmentRow>(&format!(
+        "SELECT {A_COLUMNS} FROM assignments WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
-pub async fn assignments(conn: &mut AnyConnection, scope: ScopeRanges<'_>, region: Option<(&str, &str)>) -> Result<Vec<AssignmentRow>> {
+pub async fn assignments(
+    conn: &mut AnyConnection,
+    scope: ScopeRanges<'_>,
+    region: Option<(&str, &str)>,
+) -> Result<Vec<AssignmentRow>> {
     let mut q = Sql::new(&format!("SELECT {A_COLUMNS} FROM assignments WHERE 1 = 1"));
     q.and_in_scope("region_code", scope);
     if let Some((lo, hi)) = region {
-        q.push(" AND region_code >= ").bind(lo).push(" AND region_code < ").bind(hi);
+        q.push(" AND region_code >= ")
+            .bind(lo)
+            .push(" AND region_code < ")
+            .bind(hi);
     }
     q.push(" ORDER BY region_code, id LIMIT 1000");
     Ok(q.query_as::<AssignmentRow>().fetch_all(conn).await?)
@@ -104,17 +114,30 @@ pub async fn visit(conn: &mut AnyConnection, id: i64) -> Result<VisitRow> {
 }
 
 pub async fn set_visit_case(conn: &mut AnyConnection, id: i64, case_id: i64) -> Result<()> {
-    sqlx::query("UPDATE visits SET case_id = $1 WHERE id = $2").bind(case_id).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE visits SET case_id = $1 WHERE id = $2")
+        .bind(case_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn visits(conn: &mut AnyConnection, scope: ScopeRanges<'_>, region: Option<(&str, &str)>, limit: i64) -> Result<Vec<VisitRow>> {
+pub async fn visits(
+    conn: &mut AnyConnection,
+    scope: ScopeRanges<'_>,
+    region: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<VisitRow>> {
     let mut q = Sql::new(&format!("SELECT {V_COLUMNS} FROM visits WHERE 1 = 1"));
     q.and_in_scope("region_code", scope);
     if let Some((lo, hi)) = region {
-        q.push(" AND region_code >= ").bind(lo).push(" AND region_code < ").bind(hi);
+        q.push(" AND region_code >= ")
+            .bind(lo)
+            .push(" AND region_code < ")
+            .bind(hi);
     }
-    q.push(" ORDER BY visited_at DESC, id DESC LIMIT ").bind(limit);
+    q.push(" ORDER BY visited_at DESC, id DESC LIMIT ")
+        .bind(limit);
     Ok(q.query_as::<VisitRow>().fetch_all(conn).await?)
 }
 
@@ -126,7 +149,11 @@ pub struct TemplateRow {
     pub items: String,
 }
 
-pub async fn upsert_template(conn: &mut AnyConnection, name: &str, items_json: &str) -> Result<i64> {
+pub async fn upsert_template(
+    conn: &mut AnyConnection,
+    name: &str,
+    items_json: &str,
+) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO patrol_templates (name, items) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET items = excluded.items RETURNING id",
     )
@@ -139,7 +166,13 @@ pub async fn upsert_template(conn: &mut AnyConnection, name: &str, items_json: &
 }
 
 pub async fn templates(conn: &mut AnyConnection) -> Result<Vec<TemplateRow>> {
-    Ok(sqlx::query_as::<_, TemplateRow>("SELECT id, name, items FROM patrol_templates ORDER BY id").fetch_all(conn).await?)
+    Ok(
+        sqlx::query_as::<_, TemplateRow>(
+            "SELECT id, name, items FROM patrol_templates ORDER BY id",
+        )
+        .fetch_all(conn)
+        .await?,
+    )
 }
 
 pub async fn template(conn: &mut AnyConnection, id: i64) -> Result<TemplateRow> {
@@ -159,7 +192,13 @@ pub struct PlanRow {
     pub created_at: i64,
 }
 
-pub async fn add_plan(conn: &mut AnyConnection, grid: &str, template_id: i64, every_days: i64, now_ms: i64) -> Result<i64> {
+pub async fn add_plan(
+    conn: &mut AnyConnection,
+    grid: &str,
+    template_id: i64,
+    every_days: i64,
+    now_ms: i64,
+) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO patrol_plans (grid_code, template_id, every_days, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -184,11 +223,13 @@ pub async fn plans(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<Vec<P
 }
 
 pub async fn plan(conn: &mut AnyConnection, id: i64) -> Result<PlanRow> {
-    sqlx::query_as::<_, PlanRow>("SELECT id, grid_code, template_id, every_days, created_at FROM patrol_plans WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
+    sqlx::query_as::<_, PlanRow>(
+        "SELECT id, grid_code, template_id, every_days, created_at FROM patrol_plans WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -205,7 +246,8 @@ pub struct PatrolRow {
     pub created_at: i64,
 }
 
-const P_COLUMNS: &str = "id, grid_code, plan_id, template_id, worker_id, started_at, ended_at, track, created_at";
+const P_COLUMNS: &str =
+    "id, grid_code, plan_id, template_id, worker_id, started_at, ended_at, track, created_at";
 
 pub async fn add_patrol(conn: &mut AnyConnection, p: &PatrolRow) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
@@ -234,7 +276,13 @@ pub async fn patrol(conn: &mut AnyConnection, id: i64) -> Result<PatrolRow> {
         .ok_or(StoreError::NotFound)
 }
 
-pub async fn patrols(conn: &mut AnyConnection, lo: &str, hi: &str, from_ms: i64, to_ms: i64) -> Result<Vec<PatrolRow>> {
+pub async fn patrols(
+    conn: &mut AnyConnection,
+    lo: &str,
+    hi: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<PatrolRow>> {
     Ok(sqlx::query_as::<_, PatrolRow>(&format!(
         "SELECT {P_COLUMNS} FROM patrols WHERE grid_code >= $1 AND grid_code < $2 AND started_at >= $3 AND started_at < $4 ORDER BY started_at"
     ))
@@ -279,7 +327,11 @@ pub async fn add_item(conn: &mut AnyConnection, i: &PatrolItemRow) -> Result<i64
 }
 
 pub async fn set_item_case(conn: &mut AnyConnection, id: i64, case_id: i64) -> Result<()> {
-    sqlx::query("UPDATE patrol_items SET case_id = $1 WHERE id = $2").bind(case_id).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE patrol_items SET case_id = $1 WHERE id = $2")
+        .bind(case_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -305,7 +357,8 @@ pub struct DiaryRow {
     pub case_id: Option<i64>,
 }
 
-const D_COLUMNS: &str = "id, author_id, region_code, resident, request, created_at, done_at, done_note, case_id";
+const D_COLUMNS: &str =
+    "id, author_id, region_code, resident, request, created_at, done_at, done_note, case_id";
 
 pub async fn add_diary(conn: &mut AnyConnection, d: &DiaryRow) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
@@ -323,14 +376,22 @@ pub async fn add_diary(conn: &mut AnyConnection, d: &DiaryRow) -> Result<i64> {
 }
 
 pub async fn diary(conn: &mut AnyConnection, id: i64) -> Result<DiaryRow> {
-    sqlx::query_as::<_, DiaryRow>(&format!("SELECT {D_COLUMNS} FROM diary_entries WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
+    sqlx::query_as::<_, DiaryRow>(&format!(
+        "SELECT {D_COLUMNS} FROM diary_entries WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
-pub async fn close_diary(conn: &mut AnyConnection, id: i64, done_at: i64, note: Option<&str>, case_id: Option<i64>) -> Result<()> {
+pub async fn close_diary(
+    conn: &mut AnyConnection,
+    id: i64,
+    done_at: i64,
+    note: Option<&str>,
+    case_id: Option<i64>,
+) -> Result<()> {
     sqlx::query("UPDATE diary_entries SET done_at = $1, done_note = $2, case_id = $3 WHERE id = $4 AND done_at IS NULL")
         .bind(done_at)
         .bind(note)
@@ -341,21 +402,36 @@ pub async fn close_diary(conn: &mut AnyConnection, id: i64, done_at: i64, note: 
     Ok(())
 }
 
-pub async fn diaries(conn: &mut AnyConnection, author: Option<i64>, scope: ScopeRanges<'_>, region: Option<(&str, &str)>, limit: i64) -> Result<Vec<DiaryRow>> {
-    let mut q = Sql::new(&format!("SELECT {D_COLUMNS} FROM diary_entries WHERE 1 = 1"));
+pub async fn diaries(
+    conn: &mut AnyConnection,
+    author: Option<i64>,
+    scope: ScopeRanges<'_>,
+    region: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<DiaryRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {D_COLUMNS} FROM diary_entries WHERE 1 = 1"
+    ));
     q.and_in_scope("region_code", scope);
     if let Some(a) = author {
         q.push(" AND author_id = ").bind(a);
     }
     if let Some((lo, hi)) = region {
-        q.push(" AND region_code >= ").bind(lo).push(" AND region_code < ").bind(hi);
+        q.push(" AND region_code >= ")
+            .bind(lo)
+            .push(" AND region_code < ")
+            .bind(hi);
     }
     q.push(" ORDER BY id DESC LIMIT ").bind(limit);
     Ok(q.query_as::<DiaryRow>().fetch_all(conn).await?)
 }
 
 /// Open and done diary entries per author in `[lo, hi)`: (author_id, open, done).
-pub async fn diary_counts(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<Vec<(i64, i64, i64)>> {
+pub async fn diary_counts(
+    conn: &mut AnyConnection,
+    lo: &str,
+    hi: &str,
+) -> Result<Vec<(i64, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT author_id, CAST(SUM(CASE WHEN done_at IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN done_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) FROM diary_entries \

@@ -37,7 +37,8 @@ pub async fn put_boundary(conn: &mut AnyConnection, g: &GridRow) -> Result<()> {
     Ok(())
 }
 
-const GRID_COLUMNS: &str = "code, boundary, min_lng, min_lat, max_lng, max_lat, area_m2, updated_at";
+const GRID_COLUMNS: &str =
+    "code, boundary, min_lng, min_lat, max_lng, max_lat, area_m2, updated_at";
 
 /// Boundaries of the grids in `[lo, hi)`.
 pub async fn boundaries(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<Vec<GridRow>> {
@@ -52,9 +53,11 @@ pub async fn boundaries(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<
 
 /// Every boundary (to build the point → grid index).
 pub async fn all_boundaries(conn: &mut AnyConnection) -> Result<Vec<GridRow>> {
-    Ok(sqlx::query_as::<_, GridRow>(&format!("SELECT {GRID_COLUMNS} FROM grids ORDER BY code"))
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_as::<_, GridRow>(&format!("SELECT {GRID_COLUMNS} FROM grids ORDER BY code"))
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -98,7 +101,10 @@ pub async fn post(conn: &mut AnyConnection, id: i64) -> Result<PostRow> {
 }
 
 pub async fn delete_post(conn: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM posts WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -135,15 +141,43 @@ pub struct Coverage {
 }
 
 async fn count(conn: &mut AnyConnection, sql: &str, lo: &str, hi: &str) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(sql).bind(lo).bind(hi).fetch_one(conn).await?;
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(conn)
+        .await?;
     Ok(n)
 }
 
-pub async fn coverage(conn: &mut AnyConnection, lo: &str, hi: &str, cap: i64, list_limit: i64) -> Result<Coverage> {
+pub async fn coverage(
+    conn: &mut AnyConnection,
+    lo: &str,
+    hi: &str,
+    cap: i64,
+    list_limit: i64,
+) -> Result<Coverage> {
     let mut c = Coverage {
-        grids: count(conn, "SELECT COUNT(*) FROM regions WHERE code >= $1 AND code < $2 AND level = 'grid'", lo, hi).await?,
-        grids_with_boundary: count(conn, "SELECT COUNT(*) FROM grids WHERE code >= $1 AND code < $2", lo, hi).await?,
-        households: count(conn, "SELECT COUNT(*) FROM households WHERE region_code >= $1 AND region_code < $2", lo, hi).await?,
+        grids: count(
+            conn,
+            "SELECT COUNT(*) FROM regions WHERE code >= $1 AND code < $2 AND level = 'grid'",
+            lo,
+            hi,
+        )
+        .await?,
+        grids_with_boundary: count(
+            conn,
+            "SELECT COUNT(*) FROM grids WHERE code >= $1 AND code < $2",
+            lo,
+            hi,
+        )
+        .await?,
+        households: count(
+            conn,
+            "SELECT COUNT(*) FROM households WHERE region_code >= $1 AND region_code < $2",
+            lo,
+            hi,
+        )
+        .await?,
         residents: count(
             conn,
             "SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id \

@@ -27,14 +27,22 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<HouseholdRow> {
 }
 
 pub async fn by_no(conn: &mut AnyConnection, household_no: &str) -> Result<Option<HouseholdRow>> {
-    Ok(sqlx::query_as::<_, HouseholdRow>(&format!("SELECT {COLUMNS} FROM households WHERE household_no = $1"))
-        .bind(household_no)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as::<_, HouseholdRow>(&format!(
+        "SELECT {COLUMNS} FROM households WHERE household_no = $1"
+    ))
+    .bind(household_no)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Creates the household or updates its place; returns (id, created).
-pub async fn upsert(conn: &mut AnyConnection, household_no: &str, region_code: &str, address: &str, now_ms: i64) -> Result<(i64, bool)> {
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    household_no: &str,
+    region_code: &str,
+    address: &str,
+    now_ms: i64,
+) -> Result<(i64, bool)> {
     if let Some(h) = by_no(conn, household_no).await? {
         if h.region_code != region_code || h.address != address {
             sqlx::query("UPDATE households SET region_code = $1, address = $2, version = version + 1, updated_at = $3 WHERE id = $4")
@@ -62,12 +70,20 @@ pub async fn upsert(conn: &mut AnyConnection, household_no: &str, region_code: &
     Ok((id, true))
 }
 
-pub async fn list(conn: &mut AnyConnection, lo: &str, hi: &str, limit: i64, offset: i64) -> Result<(Vec<HouseholdRow>, i64)> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM households WHERE region_code >= $1 AND region_code < $2")
-        .bind(lo)
-        .bind(hi)
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn list(
+    conn: &mut AnyConnection,
+    lo: &str,
+    hi: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<HouseholdRow>, i64)> {
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM households WHERE region_code >= $1 AND region_code < $2",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_one(&mut *conn)
+    .await?;
     let rows = sqlx::query_as::<_, HouseholdRow>(&format!(
         "SELECT {COLUMNS} FROM households WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, id LIMIT $3 OFFSET $4"
     ))
@@ -81,11 +97,16 @@ pub async fn list(conn: &mut AnyConnection, lo: &str, hi: &str, limit: i64, offs
 }
 
 /// The resident with this 身份证号 (by keyed hash), if any: (id, household_id).
-pub async fn resident_by_id_hash(conn: &mut AnyConnection, id_hash: &str) -> Result<Option<(i64, Option<i64>)>> {
-    Ok(sqlx::query_as("SELECT id, household_id FROM residents WHERE id_number_hash = $1")
-        .bind(id_hash)
-        .fetch_optional(conn)
-        .await?)
+pub async fn resident_by_id_hash(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+) -> Result<Option<(i64, Option<i64>)>> {
+    Ok(
+        sqlx::query_as("SELECT id, household_id FROM residents WHERE id_number_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Inserts or updates a resident found by 身份证号, placing them in a household.
@@ -163,6 +184,8 @@ pub async fn members(conn: &mut AnyConnection, household_id: i64) -> Result<Vec<
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM households").fetch_one(conn).await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM households")
+        .fetch_one(conn)
+        .await?;
     Ok(n)
 }

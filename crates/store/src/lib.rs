@@ -10,11 +10,11 @@
 
 pub mod audit;
 pub mod case_stats;
+pub mod cases;
 pub mod family;
 pub mod fieldwork;
 pub mod grids;
 pub mod households;
-pub mod cases;
 pub mod meta;
 pub mod notify;
 pub mod regions;

@@ -26,6 +26,18 @@ use crate::config::{self, Config, Overrides};
 pub enum ImportCommand {
     /// Import regions from CSV (code,name) or JSON ([{"code","name"}]); all-or-nothing
     Regions { file: std::path::PathBuf },
+    /// Import households and residents from an XLSX or CSV roster (户编号, 区划代码, 地址,
+    /// 姓名, 身份证号, 与户主关系, 电话, 备注); re-importing updates people, never duplicates
+    Roster {
+        file: std::path::PathBuf,
+        /// valid-rows: import the good rows and report the rest; all-or-nothing: import
+        /// nothing if any row is bad
+        #[arg(long, default_value = "valid-rows")]
+        mode: String,
+        /// Where to write the error report (XLSX); default: FILE with -errors.xlsx
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +241,9 @@ pub async fn import(cfg: &Config, c: ImportCommand) -> anyhow::Result<ExitCode> 
     let dir = cfg.data_dir_or(DEFAULT_DATA_DIR);
     let store = open(cfg, &dir).await?;
     match c {
+        ImportCommand::Roster { file, mode, report } => {
+            return import_roster(&store, cfg, &dir, &file, &mode, report).await
+        }
         ImportCommand::Regions { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("无法读取 {}", file.display()))?;
@@ -455,4 +470,82 @@ pub fn config(c: &ConfigCommand, o: &Overrides) -> ExitCode {
             }
         },
     }
+}
+
+async fn import_roster(
+    store: &Store,
+    cfg: &Config,
+    dir: &Path,
+    file: &Path,
+    mode: &str,
+    report: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use wangge_server::grids::roster::{self, Mode};
+    let mode = Mode::parse(mode)
+        .ok_or_else(|| anyhow::anyhow!("--mode 应为 valid-rows 或 all-or-nothing"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let name = file.to_string_lossy();
+    let format = wangge_importers::detect_format(&name, &bytes)
+        .ok_or_else(|| anyhow::anyhow!("只支持 .xlsx 与 .csv 文件"))?;
+    let today = Date::from_unix_millis_cst(now_ms());
+    let parsed = wangge_importers::parse_roster(format, &bytes, today)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cipher = cfg.cipher(dir, true)?;
+    let bar = indicatif::ProgressBar::new(parsed.rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 行 ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("导入名册");
+    let progress = |done: usize, _total: usize| bar.set_position(done as u64);
+    let out = roster::import(
+        store,
+        &cipher,
+        parsed,
+        mode,
+        None,
+        &cli_actor(),
+        &cli_ctx(),
+        now_ms(),
+        &progress,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    bar.finish_and_clear();
+    println!(
+        "共 {} 行：有效 {} 行，有错误 {} 行。{}",
+        out.total_rows,
+        out.valid_rows,
+        out.error_rows,
+        if out.written {
+            format!(
+                "已导入：新增 {} 户、更新 {} 户，新增 {} 人、更新 {} 人。",
+                out.households_created,
+                out.households_updated,
+                out.residents_created,
+                out.residents_updated
+            )
+        } else {
+            "全部不导入（all-or-nothing 模式下存在错误行），数据库未改动。".to_string()
+        }
+    );
+    if !out.errors.is_empty() {
+        let path = report.unwrap_or_else(|| {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "roster".into());
+            file.with_file_name(format!("{stem}-errors.xlsx"))
+        });
+        let xlsx = wangge_importers::error_report_xlsx(&out.errors, out.total_rows)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::write(&path, xlsx).with_context(|| format!("无法写入 {}", path.display()))?;
+        println!("错误报告：{}", path.display());
+    }
+    Ok(if out.written {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

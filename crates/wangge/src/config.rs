@@ -226,6 +226,12 @@ impl Config {
         let mut c = self.clone();
         c.secret_key = c.secret_key.map(|_| "<redacted>".into());
         c.database_url = c.database_url.as_deref().map(redact_url);
+        // Robot URLs carry their key in the query string.
+        for w in &mut c.cases.webhook {
+            if let Some(i) = w.url.find('?') {
+                w.url = format!("{}?<redacted>", &w.url[..i]);
+            }
+        }
         c
     }
 

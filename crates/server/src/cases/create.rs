@@ -23,7 +23,7 @@ use crate::AppState;
 pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 pub const PARTY_ROLES: [&str; 4] = ["reporter", "applicant", "respondent", "other"];
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaseRequest {
     /// Case type (workflow) id, see `GET /api/v1/case-types`.
@@ -33,7 +33,9 @@ pub struct NewCaseRequest {
     pub category: String,
     /// Source channel id, see `GET /api/v1/sources`.
     pub source: String,
-    /// The deepest known region (village, grid, 片/组/邻).
+    /// The deepest known region (village, grid, 片/组/邻). Leave empty to have it found
+    /// from `lat`/`lng` by the grid boundaries.
+    #[serde(default)]
     pub region_code: String,
     pub title: String,
     pub description: String,
@@ -47,7 +49,7 @@ pub struct NewCaseRequest {
     pub parties: Vec<PartyInput>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyInput {
     /// reporter, applicant (申请人), respondent (被申请人), other.
@@ -227,6 +229,34 @@ pub async fn create_case_from(
 ) -> ApiResult<Created> {
     let now = state.clock.now_ms();
     let today = Date::from_unix_millis_cst(now);
+    let located;
+    let req = if req.region_code.trim().is_empty() {
+        let (Some(lat), Some(lng)) = (req.lat, req.lng) else {
+            return Err(ApiError::field(
+                "region_code",
+                "required",
+                "请选择所在区划，或提供经纬度以自动定位网格",
+            ));
+        };
+        let grid = state
+            .grid_index
+            .locate(&state.store, lng, lat)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "region_code",
+                    "not_in_any_grid",
+                    "该坐标不在任何网格内，请手动选择区划",
+                )
+            })?;
+        located = NewCaseRequest {
+            region_code: grid,
+            ..req.clone()
+        };
+        &located
+    } else {
+        req
+    };
     let c = check(state, req, today)?;
     caller.authorize(Permission::CreateCases, c.region.as_str())?;
     if let Some(key) = idempotency_key {

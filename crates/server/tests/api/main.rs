@@ -7,9 +7,12 @@ mod helpers;
 
 mod auth;
 mod cases;
+mod fieldwork;
+mod grids;
 mod input;
 mod open311;
 mod people;
 mod scope;
 mod scope_cases;
+mod scope_grids;
 mod system;

@@ -83,6 +83,108 @@ pub const COVERED: &[(&str, &str, &str)] = &[
         "/api/v1/system/sweep",
         "operations: system-wide, admin only",
     ),
+    // Field work and family files: each is checked from village B in fieldwork.rs.
+    ("get", "/api/v1/assignments", "list + region filter"),
+    ("post", "/api/v1/assignments", "region write"),
+    ("get", "/api/v1/visits", "list + region filter"),
+    (
+        "post",
+        "/api/v1/visits",
+        "region write (assignment, household in scope)",
+    ),
+    ("get", "/api/v1/visits/{id}", "region read"),
+    ("get", "/api/v1/diary", "list + region filter"),
+    ("post", "/api/v1/diary", "region write"),
+    (
+        "post",
+        "/api/v1/diary/{id}/done",
+        "region write; author only",
+    ),
+    (
+        "post",
+        "/api/v1/diary/{id}/case",
+        "region write; author only",
+    ),
+    ("get", "/api/v1/diary/stats", "region read"),
+    (
+        "get",
+        "/api/v1/households/{id}/family-file",
+        "sensitive read via its household; audited",
+    ),
+    (
+        "put",
+        "/api/v1/households/{id}/family-file",
+        "region write via its household",
+    ),
+    ("get", "/api/v1/family-files/due", "list + region filter"),
+    (
+        "put",
+        "/api/v1/grids/{code}/boundary",
+        "region write (grids.rs)",
+    ),
+    ("get", "/api/v1/grids", "region read (grids.rs)"),
+    (
+        "post",
+        "/api/v1/grids/import",
+        "region write per feature (grids.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/grids/locate",
+        "answers only grids in scope (grids.rs)",
+    ),
+    ("post", "/api/v1/posts", "region write (grids.rs)"),
+    ("get", "/api/v1/posts", "region read (grids.rs)"),
+    (
+        "delete",
+        "/api/v1/posts/{id}",
+        "region write (scope_grids.rs)",
+    ),
+    ("get", "/api/v1/coverage", "region read (grids.rs)"),
+    ("get", "/api/v1/households", "region read (grids.rs)"),
+    (
+        "post",
+        "/api/v1/households",
+        "region write (scope_grids.rs)",
+    ),
+    ("get", "/api/v1/households/{id}", "region read (grids.rs)"),
+    (
+        "post",
+        "/api/v1/imports/roster",
+        "rows outside scope are refused (grids.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/imports/{id}",
+        "self: only the uploader (scope_grids.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/imports/{id}/errors",
+        "self: only the uploader (scope_grids.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/patrol-templates",
+        "catalogue: no region involved",
+    ),
+    (
+        "post",
+        "/api/v1/patrol-templates",
+        "catalogue: role-checked, no region",
+    ),
+    (
+        "post",
+        "/api/v1/patrol-plans",
+        "region write (scope_grids.rs)",
+    ),
+    ("post", "/api/v1/patrols", "region write (grids.rs)"),
+    ("get", "/api/v1/patrols/{id}", "region read (grids.rs)"),
+    (
+        "get",
+        "/api/v1/patrols/stats",
+        "region read (scope_grids.rs)",
+    ),
 ];
 
 #[tokio::test]

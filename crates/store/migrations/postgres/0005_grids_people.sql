@@ -142,3 +142,13 @@ CREATE TABLE family_files (
     updated_at       BIGINT NOT NULL
 );
 CREATE INDEX family_files_region ON family_files(region_code, next_review_date);
+
+-- The default check-item template of a grid patrol; each item names the case type and
+-- category an 异常 answer raises.
+INSERT INTO patrol_templates (name, items) VALUES ('网格日常巡查', '[
+  {"id": "hydrant", "name": "消防栓压力", "type": "general", "category": "facilities.hydrant"},
+  {"id": "river", "name": "河道垃圾", "type": "general", "category": "environment.river_garbage"},
+  {"id": "neighbors", "name": "邻里纠纷", "type": "dispute", "category": "dispute.neighbor"},
+  {"id": "hazard", "name": "安全隐患", "type": "general", "category": "safety.fire"},
+  {"id": "road", "name": "道路设施", "type": "general", "category": "facilities.road"}
+]');
