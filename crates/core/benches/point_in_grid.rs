@@ -122,16 +122,6 @@ fn bench(c: &mut Criterion) {
         points.len()
     );
 
-    let mut best = f64::INFINITY;
-    for _ in 0..400 {
-        let t0 = std::time::Instant::now();
-        for p in &points {
-            black_box(index.locate(black_box(*p)));
-        }
-        best = best.min(t0.elapsed().as_secs_f64());
-    }
-    println!("MINRATE {:.2} M/s", points.len() as f64 / best / 1e6);
-    if std::env::var("ONLY_MIN").is_ok() { return; }
     let mut group = c.benchmark_group("point_in_grid");
     group.throughput(Throughput::Elements(points.len() as u64));
     group.bench_function("locate_100k_grids", |b| {

@@ -26,11 +26,13 @@
 //! infinitesimal step **east**, and then an even smaller step **north**, lies in the
 //! interior. In words: a point on a shared edge belongs to the grid east of it; on a
 //! shared east–west (horizontal) edge, to the grid north of it; on a shared vertex, to the
-//! grid whose corner lies just north-east of it. Consequences, for any set of grids that
-//! do not overlap:
-//! - every point belongs to at most one grid, and a point inside the area the grids
-//!   cover (their union, edges included, except the outer boundary's east/north side)
-//!   belongs to exactly one;
+//! grid holding the points just east of it (just north of due east when an edge runs due
+//! east). Consequences, for any set of grids that do not overlap:
+//! - every point belongs to at most one grid;
+//! - every point of the area the grids cover belongs to exactly one — interior points,
+//!   shared edges and shared vertices alike. Only on the outline of the covered area
+//!   does the nudge decide: its west and south sides are in, its east and north sides
+//!   out (as for a single grid);
 //! - a point in a hole is outside; a point on a hole's edge belongs to exactly one of the
 //!   holed grid and the grid filling the hole.
 //!

@@ -392,13 +392,17 @@ pub async fn close_diary(
     note: Option<&str>,
     case_id: Option<i64>,
 ) -> Result<()> {
-    sqlx::query("UPDATE diary_entries SET done_at = $1, done_note = $2, case_id = $3 WHERE id = $4 AND done_at IS NULL")
+    let r = sqlx::query("UPDATE diary_entries SET done_at = $1, done_note = $2, case_id = $3 WHERE id = $4 AND done_at IS NULL")
         .bind(done_at)
         .bind(note)
         .bind(case_id)
         .bind(id)
         .execute(conn)
         .await?;
+    // Two taps at once: only one crosses the entry off.
+    if r.rows_affected() == 0 {
+        return Err(StoreError::Conflict("already_done".into()));
+    }
     Ok(())
 }
 

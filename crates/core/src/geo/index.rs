@@ -3,27 +3,21 @@
 use std::ops::ControlFlow;
 
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeParams};
-
-#[derive(Debug, Clone, Copy)]
-struct Params;
-impl RTreeParams for Params {
-    const MIN_SIZE: usize = 2;
-    const MAX_SIZE: usize = 6;
-    const REINSERTION_COUNT: usize = 3;
-    type DefaultInsertionStrategy = rstar::RStarInsertionStrategy;
-}
+use rstar::RTree;
 
 use super::contains::ring_parity;
 use super::{Boundary, Point};
 
-/// One polygon of one grid, its rings stored contiguously in [`GridIndex::vertices`].
-#[derive(Debug, Clone)]
+/// One polygon of one grid, stored in the R-tree leaf next to its bounding box so that
+/// a lookup touches only the leaf and the polygon's vertices.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Part {
     /// Index into `codes`; grids are sorted by code, so a smaller index is a smaller code.
     grid: usize,
-    /// Range into `rings`: the exterior, then the holes.
-    rings: (usize, usize),
+    /// The exterior ring: a range into `vertices`.
+    exterior: (usize, usize),
+    /// The holes: a range into `holes`, each a range into `vertices`.
+    holes: (usize, usize),
 }
 
 /// Point → grid lookup over many boundaries.
@@ -35,12 +29,12 @@ struct Part {
 /// claim the point, the smallest code wins. Lookups do not allocate.
 #[derive(Debug, Clone)]
 pub struct GridIndex {
-    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>, Params>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, Part>>,
     /// Grid codes, sorted.
     codes: Vec<String>,
-    parts: Vec<Part>,
-    /// Ranges into `vertices`, one per ring.
-    rings: Vec<(usize, usize)>,
+    /// Ranges into `vertices`, one per hole.
+    holes: Vec<(usize, usize)>,
+    /// The rings of all polygons, each stored contiguously.
     vertices: Vec<Point>,
 }
 
@@ -50,8 +44,7 @@ impl GridIndex {
     pub fn new(mut items: Vec<(String, Boundary)>) -> GridIndex {
         items.sort_by(|a, b| a.0.cmp(&b.0));
         let mut codes = Vec::with_capacity(items.len());
-        let mut parts = Vec::new();
-        let mut rings = Vec::new();
+        let mut holes = Vec::new();
         let mut vertices = Vec::new();
         let mut entries = Vec::new();
         for (grid, (code, boundary)) in items.into_iter().enumerate() {
@@ -65,27 +58,32 @@ impl GridIndex {
                 if !finite {
                     continue;
                 }
-                let first_ring = rings.len();
-                for ring in all_rings() {
+                let mut push_ring = |ring: &[Point]| {
                     let start = vertices.len();
                     vertices.extend_from_slice(ring);
-                    rings.push((start, vertices.len()));
+                    (start, vertices.len())
+                };
+                let exterior = push_ring(&poly.exterior);
+                let first_hole = holes.len();
+                for hole in &poly.holes {
+                    let range = push_ring(hole);
+                    holes.push(range);
                 }
+                let part = Part {
+                    grid,
+                    exterior,
+                    holes: (first_hole, holes.len()),
+                };
                 entries.push(GeomWithData::new(
                     Rectangle::from_corners([min.lng, min.lat], [max.lng, max.lat]),
-                    parts.len(),
+                    part,
                 ));
-                parts.push(Part {
-                    grid,
-                    rings: (first_ring, rings.len()),
-                });
             }
         }
         GridIndex {
-            tree: RTree::bulk_load_with_params(entries),
+            tree: RTree::bulk_load(entries),
             codes,
-            parts,
-            rings,
+            holes,
             vertices,
         }
     }
@@ -95,10 +93,9 @@ impl GridIndex {
     pub fn locate(&self, p: Point) -> Option<&str> {
         let mut best = usize::MAX;
         let _ = self.tree.locate_all_at_point_int(&[p.lng, p.lat], |entry| {
-            if let Some(part) = self.parts.get(entry.data) {
-                if part.grid < best && self.part_contains(part, p) {
-                    best = part.grid;
-                }
+            let part = &entry.data;
+            if part.grid < best && self.part_contains(part, p) {
+                best = part.grid;
             }
             ControlFlow::<()>::Continue(())
         });
@@ -116,9 +113,12 @@ impl GridIndex {
 
     #[inline]
     fn part_contains(&self, part: &Part, p: Point) -> bool {
-        let rings = self.rings.get(part.rings.0..part.rings.1).unwrap_or(&[]);
-        rings.iter().fold(false, |inside, &(start, end)| {
-            inside ^ ring_parity(self.vertices.get(start..end).unwrap_or(&[]), p)
-        })
+        let ring = |(start, end): (usize, usize)| self.vertices.get(start..end).unwrap_or(&[]);
+        let holes = self.holes.get(part.holes.0..part.holes.1).unwrap_or(&[]);
+        holes
+            .iter()
+            .fold(ring_parity(ring(part.exterior), p), |inside, &hole| {
+                inside ^ ring_parity(ring(hole), p)
+            })
     }
 }

@@ -194,12 +194,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(h, Some(Vec::new())))))
 }
 
+/// A finished import: its outcome and the XLSX error report, or why it failed.
+pub type ImportResult = Result<(Outcome, Vec<u8>), String>;
+
 /// A roster import running in the background, for its progress and error report.
 pub struct ImportJob {
     pub owner: i64,
     pub total: usize,
     pub done: AtomicUsize,
-    pub result: std::sync::Mutex<Option<Result<(Outcome, Vec<u8>), String>>>,
+    pub result: std::sync::Mutex<Option<ImportResult>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -375,12 +375,12 @@ async fn neighbors(app: &TestApp) -> Vec<String> {
     let admin = app.login("admin_a").await;
     let block = format!("{GRID_A}01");
     let group = format!("{block}01");
-    region(&app, &admin, &block, "第一片").await;
-    region(&app, &admin, &group, "第一组").await;
+    region(app, &admin, &block, "第一片").await;
+    region(app, &admin, &group, "第一组").await;
     let mut out = Vec::new();
     for i in 1..=20 {
         let code = format!("{group}{i:02}");
-        region(&app, &admin, &code, &format!("第{i}邻")).await;
+        region(app, &admin, &code, &format!("第{i}邻")).await;
         out.push(code);
     }
     out
