@@ -75,7 +75,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(residents::reveal_resident))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
-        .routes(routes!(cases::create, cases::list))
+        .routes(routes!(cases::intake, cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::transition))
         .routes(routes!(cases::duplicates))
@@ -97,14 +97,17 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(grids::add_post, grids::list_posts))
         .routes(routes!(grids::remove_post))
         .routes(routes!(grids::coverage))
-        .routes(routes!(households::list, households::create))
-        .routes(routes!(households::get))
+        .routes(routes!(
+            households::list_households,
+            households::create_household
+        ))
+        .routes(routes!(households::get_household))
         .routes(routes!(households::import_status))
         .routes(routes!(households::import_errors))
         .routes(routes!(patrols::templates, patrols::save_template))
         .routes(routes!(patrols::add_plan))
         .routes(routes!(patrols::submit))
-        .routes(routes!(patrols::get))
+        .routes(routes!(patrols::get_patrol))
         .routes(routes!(patrols::stats))
         .routes(routes!(
             fieldwork::list_assignments,

@@ -254,3 +254,14 @@ pub async fn coverage(
     .await?;
     Ok(c)
 }
+
+/// Whether `region_code` already has someone in `post`.
+pub async fn has_post(conn: &mut AnyConnection, region_code: &str, post: &str) -> Result<bool> {
+    let r: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM posts WHERE region_code = $1 AND post = $2 LIMIT 1")
+            .bind(region_code)
+            .bind(post)
+            .fetch_optional(conn)
+            .await?;
+    Ok(r.is_some())
+}

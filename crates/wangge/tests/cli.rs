@@ -408,3 +408,58 @@ fn a_wrong_master_key_or_a_missing_database_is_refused() {
         text(&shown)
     );
 }
+
+#[tokio::test]
+async fn import_roster_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(wangge(dir.path(), &["demo", "--no-serve"]).status.success());
+    let neighbors: Vec<String> = ["431027100001001010101", "431027100001001010102"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (csv, expected) = wangge_importers::generate_roster_csv(5, 60, 0.05, &neighbors);
+    assert!(!expected.is_empty());
+    let file = dir.path().join("花名册.csv");
+    std::fs::write(&file, csv).unwrap();
+    let count = || async {
+        rows(
+            dir.path(),
+            "SELECT CAST(COUNT(*) AS TEXT), '' FROM residents",
+        )
+        .await[0]
+            .0
+            .clone()
+    };
+    let before = count().await;
+    let o = wangge(
+        dir.path(),
+        &[
+            "import",
+            "roster",
+            file.to_str().unwrap(),
+            "--mode",
+            "all-or-nothing",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("数据库未改动"), "{}", text(&o));
+    assert_eq!(
+        count().await,
+        before,
+        "all-or-nothing left the database untouched"
+    );
+    let report = dir.path().join("花名册-errors.xlsx");
+    assert!(report.exists());
+    let o = wangge(dir.path(), &["import", "roster", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已导入"), "{}", text(&o));
+    let after = count().await;
+    assert!(after.parse::<i64>().unwrap() > before.parse::<i64>().unwrap());
+    let o = wangge(dir.path(), &["import", "roster", file.to_str().unwrap()]);
+    assert!(
+        text(&o).contains("新增 0 户") && text(&o).contains("新增 0 人"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(count().await, after, "re-import updates, never duplicates");
+}

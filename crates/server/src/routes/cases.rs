@@ -80,7 +80,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Cas
     params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的唯一键；重试时原样带上")),
     responses((status = 201, body = CaseDetail), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn create(
+pub async fn intake(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -183,7 +183,7 @@ fn day_start_ms(field: &str, s: &str) -> ApiResult<i64> {
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery),
     responses((status = 200, body = Page<CaseView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn list(
+pub async fn list_cases(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<CaseQuery>,

@@ -270,6 +270,16 @@ fn post_view(state: &AppState, p: PostRow) -> PostView {
     }
 }
 
+fn post_name(post: &str) -> &'static str {
+    match post {
+        "block_leader" => "片长",
+        "group_leader" => "组长",
+        "neighbor_leader" => "邻长",
+        "deputy" => "副网格员",
+        _ => "网格员",
+    }
+}
+
 /// The node level each post belongs to.
 fn post_level(post: &str) -> Option<Level> {
     match post {
@@ -348,6 +358,23 @@ pub async fn add_post(
         user_id: req.user_id,
         created_at: now,
     };
+    // One 片长 per 片, one 组长 per 组, one 邻长 per 邻: each household answers to exactly one 邻长.
+    let single = matches!(
+        req.post.as_str(),
+        "block_leader" | "group_leader" | "neighbor_leader"
+    );
+    if single && grids::has_post(&mut tx, region.as_str(), &req.post).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "post_taken",
+            format!(
+                "该{}已有{}，请先免去原任",
+                level.name_zh(),
+                post_name(&req.post)
+            ),
+        )
+        .with_details(json!({"field": "post", "reason": "post_taken"})));
+    }
     let id = grids::add_post(&mut tx, &row).await?;
     audit::append(
         &mut tx,

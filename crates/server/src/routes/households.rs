@@ -75,7 +75,7 @@ pub struct HouseholdQuery {
 #[utoipa::path(get, path = "/api/v1/households", tag = "grids", params(HouseholdQuery),
     responses((status = 200, body = Page<HouseholdView>), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn list(
+pub async fn list_households(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HouseholdQuery>,
@@ -98,7 +98,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "grids", params(("id" = i64, Path)),
     responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn get(
+pub async fn get_household(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -142,7 +142,7 @@ pub struct NewHousehold {
 #[utoipa::path(post, path = "/api/v1/households", tag = "grids", request_body = NewHousehold,
     responses((status = 201, body = HouseholdView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn create(
+pub async fn create_household(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<NewHousehold>,

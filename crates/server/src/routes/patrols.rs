@@ -496,7 +496,7 @@ async fn patrol_detail(state: &AppState, id: i64) -> ApiResult<PatrolView> {
 /// 查看巡查记录。
 #[utoipa::path(get, path = "/api/v1/patrols/{id}", tag = "fieldwork", params(("id" = i64, Path)),
     responses((status = 200, body = PatrolView), (status = 404, body = ErrorBody)), security(("bearer" = []), ("session_cookie" = [])))]
-pub async fn get(
+pub async fn get_patrol(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,

@@ -185,6 +185,18 @@ async fn coverage_matches_a_hand_counted_fixture() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     }
+    let second = app
+        .post(
+            "/api/v1/posts",
+            &admin,
+            json!({"region_code": n(1), "post": "neighbor_leader", "name": "又一个邻长"}),
+        )
+        .await;
+    assert_eq!(
+        (second.status, second.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("post_taken")),
+        "one 邻长 per 邻"
+    );
     let wrong_level = app
         .post(
             "/api/v1/posts",

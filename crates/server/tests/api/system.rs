@@ -29,6 +29,14 @@ async fn openapi_document_describes_the_real_api() {
         .await
         .body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // Operation ids are unique (clients generate method names from them).
+    let mut ids = std::collections::BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap().to_string();
+            assert!(ids.insert(id.clone()), "duplicate operationId {id}");
+        }
+    }
     assert!(doc["paths"]["/api/v1/residents/{id}"]["put"].is_object());
     // Request schemas forbid unknown fields, as the server does.
     let input = &doc["components"]["schemas"]["ResidentInput"];
