@@ -14,6 +14,7 @@ pub mod password;
 pub mod phone;
 pub mod rates;
 pub mod region;
+pub mod risk;
 pub mod role;
 pub mod uscc;
 pub mod workflow;

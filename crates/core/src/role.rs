@@ -56,6 +56,10 @@ pub enum Permission {
     FieldWork,
     /// Read and write 家庭家事档案 (every read is audited).
     FamilyFiles,
+    /// Mediate disputes: sessions, agreements, follow-ups.
+    Mediate,
+    /// Answer mediators' legal questions.
+    GiveLegalAdvice,
 }
 
 impl Role {
@@ -126,6 +130,18 @@ impl Role {
             ManageGrids => matches!(self, Admin | Dispatcher),
             FieldWork => !matches!(self, Admin | Enterprise | DepartmentHandler),
             FamilyFiles => matches!(self, Mediator | LegalAdvisor | GridWorker | BlockLeader),
+            Mediate => matches!(
+                self,
+                Mediator
+                    | LegalAdvisor
+                    | GridWorker
+                    | BlockLeader
+                    | GroupLeader
+                    | NeighborLeader
+                    | IntakeOperator
+                    | Dispatcher
+            ),
+            GiveLegalAdvice => self == LegalAdvisor,
             ReadPeople => !matches!(self, Enterprise | DepartmentHandler),
             WritePeople => matches!(
                 self,

@@ -96,6 +96,8 @@ fn describe(p: Permission) -> &'static str {
         Permission::ManageGrids => "维护网格、三长与巡查计划",
         Permission::FieldWork => "记录走访、巡查和民情日记",
         Permission::FamilyFiles => "查看或维护家庭家事档案",
+        Permission::Mediate => "调解纠纷",
+        Permission::GiveLegalAdvice => "提供法律意见",
     }
 }
 

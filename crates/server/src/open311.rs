@@ -622,6 +622,7 @@ async fn post_request(
         reporter_name: (!name.is_empty()).then_some(name),
         reporter_phone: form.get("phone").cloned(),
         parties: Vec::new(),
+        dispute: None,
     };
     let created = create_case(state, &caller, &req, None).await.map_err(|e| {
         let status = match e.status {

@@ -7,8 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    attachments, audit, auth, cases, catalogue, family, fieldwork, grids, households,
-    notifications, patrols, regions, residents, stats, users,
+    agreement, attachments, audit, auth, cases, catalogue, disputes, family, fieldwork, grids,
+    households, notifications, patrols, regions, residents, stats, users,
 };
 use crate::AppState;
 
@@ -30,7 +30,8 @@ use crate::AppState;
         (name = "cases", description = "事件：登记、流转、督办、合并、附件"),
         (name = "stats", description = "统计：三率与事件数量"),
         (name = "grids", description = "网格、三长、户与名册导入、覆盖情况"),
-        (name = "fieldwork", description = "巡查、走访、民情日记、家庭档案")
+        (name = "fieldwork", description = "巡查、走访、民情日记、家庭档案"),
+        (name = "disputes", description = "矛盾纠纷调解：卷宗、调解、法律咨询、协议书、回访、风险预警、统计")
     )
 )]
 pub struct ApiDoc;
@@ -121,6 +122,21 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(fieldwork::diary_stats))
         .routes(routes!(family::get_family_file, family::put_family_file))
         .routes(routes!(family::due_family_files))
+        .routes(routes!(disputes::create_dispute))
+        .routes(routes!(disputes::get_dispute))
+        .routes(routes!(disputes::add_session))
+        .routes(routes!(disputes::ask))
+        .routes(routes!(disputes::answer))
+        .routes(routes!(disputes::refer))
+        .routes(routes!(disputes::outcomes))
+        .routes(routes!(disputes::watchlist))
+        .routes(routes!(disputes::dispute_stats))
+        .routes(routes!(agreement::put_agreement))
+        .routes(routes!(agreement::agreement_pdf))
+        .routes(routes!(agreement::agreement_html))
+        .routes(routes!(agreement::sign))
+        .routes(routes!(agreement::judicial))
+        .routes(routes!(agreement::followup))
         // Uploads may be larger than the JSON body limit.
         .merge(
             OpenApiRouter::new()

@@ -15,6 +15,7 @@ pub mod family;
 pub mod fieldwork;
 pub mod grids;
 pub mod households;
+pub mod mediation;
 pub mod meta;
 pub mod notify;
 pub mod regions;

@@ -132,6 +132,7 @@ pub async fn seed(
             reporter_name: None,
             reporter_phone: None,
             parties: Vec::new(),
+            dispute: None,
         };
         let id = create_case(&state, &intake, &req, None)
             .await

@@ -36,6 +36,8 @@ pub struct CaseConfig {
     /// Attachments are files here, named by their SHA-256, never database rows.
     pub attachments_dir: PathBuf,
     pub max_attachment_bytes: usize,
+    /// Weights of the dispute escalation-risk score.
+    pub risk: wangge_core::risk::RiskRules,
 }
 
 impl CaseConfig {
@@ -53,6 +55,7 @@ impl CaseConfig {
             webhooks: Vec::new(),
             attachments_dir,
             max_attachment_bytes: 10 * 1024 * 1024,
+            risk: wangge_core::risk::RiskRules::defaults(),
         }
     }
 }

@@ -47,6 +47,16 @@ pub struct NewCaseRequest {
     pub reporter_phone: Option<String>,
     #[serde(default)]
     pub parties: Vec<PartyInput>,
+    /// Dispute details written in the same transaction (set by the dispute endpoint).
+    #[serde(skip)]
+    pub dispute: Option<DisputeInput>,
+}
+
+/// How a dispute came and what is at stake, stored beside its case.
+#[derive(Debug, Clone)]
+pub struct DisputeInput {
+    pub came_by: String,
+    pub amount_yuan: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -456,6 +466,15 @@ async fn insert(
         let mut saved = cases::get(&mut tx, id).await?;
         saved.possible_duplicate_of = Some(dup);
         cases::save(&mut tx, &saved).await?;
+    }
+    if let Some(d) = &req.dispute {
+        let row = wangge_store::mediation::DisputeRow {
+            case_id: id,
+            came_by: d.came_by.clone(),
+            amount_yuan: d.amount_yuan,
+            ..Default::default()
+        };
+        wangge_store::mediation::insert(&mut tx, &row).await?;
     }
     if let Some(key) = idempotency_key {
         cases::remember_idempotency(&mut tx, caller.user_id, key, id, now).await?;

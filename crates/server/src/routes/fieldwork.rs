@@ -535,6 +535,7 @@ fn visit_case(
         reporter_name: None,
         reporter_phone: None,
         parties: Vec::new(),
+        dispute: None,
     })
 }
 
@@ -1016,6 +1017,7 @@ pub async fn diary_to_case(
         reporter_name: Some(d.resident.clone()),
         reporter_phone: None,
         parties: Vec::new(),
+        dispute: None,
     };
     // The case engine commits the case in its own transaction; the entry is crossed off
     // after. Should that fail, the case still names the entry (`origin`).

@@ -1,10 +1,12 @@
 //! Handlers, one module per resource.
 
+pub mod agreement;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod disputes;
 pub mod family;
 pub mod fieldwork;
 pub mod grids;

@@ -453,6 +453,7 @@ pub async fn submit(
             reporter_name: None,
             reporter_phone: None,
             parties: Vec::new(),
+            dispute: None,
         };
         let created =
             create_case_from(&state, &caller, &req, None, Some(&format!("patrol:{pid}"))).await?;

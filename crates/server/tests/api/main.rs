@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod cases;
+mod disputes;
 mod fieldwork;
 mod grids;
 mod input;
@@ -14,5 +15,6 @@ mod open311;
 mod people;
 mod scope;
 mod scope_cases;
+mod scope_disputes;
 mod scope_grids;
 mod system;

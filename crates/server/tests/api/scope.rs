@@ -83,6 +83,81 @@ pub const COVERED: &[(&str, &str, &str)] = &[
         "/api/v1/system/sweep",
         "operations: system-wide, admin only",
     ),
+    (
+        "post",
+        "/api/v1/disputes",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/disputes/{id}",
+        "region read (disputes.rs, scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/sessions",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/consultations",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/consultations/{id}/answer",
+        "region write via its dispute (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/refer",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/outcomes",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/disputes/watchlist",
+        "region read (scope_disputes.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/disputes/stats",
+        "region read (scope_disputes.rs)",
+    ),
+    (
+        "put",
+        "/api/v1/disputes/{id}/agreement",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/disputes/{id}/agreement.pdf",
+        "region read (scope_disputes.rs)",
+    ),
+    (
+        "get",
+        "/api/v1/disputes/{id}/agreement.html",
+        "region read (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/agreement/signatures",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/judicial-confirmation",
+        "region write (scope_disputes.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/disputes/{id}/followups",
+        "region write (scope_disputes.rs)",
+    ),
     // Field work and family files: each is checked from village B in fieldwork.rs.
     ("get", "/api/v1/assignments", "list + region filter"),
     ("post", "/api/v1/assignments", "region write"),
