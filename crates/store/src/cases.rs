@@ -460,12 +460,14 @@ pub struct PartyRow {
     pub id_number_hash: Option<String>,
     pub phone_enc: Option<Vec<u8>>,
     pub phone_hash: Option<String>,
+    /// Organisations: the 统一社会信用代码.
+    pub uscc: Option<String>,
 }
 
 pub async fn add_party(conn: &mut AnyConnection, p: &PartyRow) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO case_parties (case_id, role, name, id_number_enc, id_number_hash, phone_enc, phone_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO case_parties (case_id, role, name, id_number_enc, id_number_hash, phone_enc, phone_hash, uscc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(p.case_id)
     .bind(&p.role)
@@ -473,7 +475,8 @@ pub async fn add_party(conn: &mut AnyConnection, p: &PartyRow) -> Result<i64> {
     .bind(p.id_number_enc.clone())
     .bind(p.id_number_hash.as_deref())
     .bind(p.phone_enc.clone())
-    .bind(p.phone_hash.as_deref())
+        .bind(p.phone_hash.as_deref())
+    .bind(p.uscc.as_deref())
     .fetch_one(conn)
     .await
     .map_err(StoreError::from_write)?;
@@ -482,7 +485,7 @@ pub async fn add_party(conn: &mut AnyConnection, p: &PartyRow) -> Result<i64> {
 
 pub async fn parties(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<PartyRow>> {
     Ok(sqlx::query_as::<_, PartyRow>(
-        "SELECT id, case_id, role, name, id_number_enc, id_number_hash, phone_enc, phone_hash \
+        "SELECT id, case_id, role, name, id_number_enc, id_number_hash, phone_enc, phone_hash, uscc \
          FROM case_parties WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)

@@ -67,6 +67,8 @@ pub struct PartyInput {
     pub name: String,
     pub id_number: Option<String>,
     pub phone: Option<String>,
+    /// An organisation's 统一社会信用代码 (then it has no 身份证号).
+    pub uscc: Option<String>,
 }
 
 /// The outcome: the case id and whether it was made now or found by its idempotency key.
@@ -79,7 +81,13 @@ struct Checked {
     region: RegionCode,
     priority: String,
     reporter_phone: Option<Phone>,
-    parties: Vec<(String, String, Option<IdNumber>, Option<Phone>)>,
+    parties: Vec<(
+        String,
+        String,
+        Option<IdNumber>,
+        Option<Phone>,
+        Option<String>,
+    )>,
 }
 
 fn check(state: &AppState, r: &NewCaseRequest, today: Date) -> ApiResult<Checked> {
@@ -199,7 +207,26 @@ fn check(state: &AppState, r: &NewCaseRequest, today: Date) -> ApiResult<Checked
             .filter(|s| !s.trim().is_empty())
             .map(|s| Phone::parse(&at("phone"), s))
             .transpose()?;
-        parties.push((p.role.clone(), name.to_string(), id, phone));
+        let uscc = p
+            .uscc
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| wangge_core::uscc::Uscc::parse(&at("uscc"), s))
+            .transpose()?;
+        if uscc.is_some() && id.is_some() {
+            return Err(ApiError::field(
+                &at("uscc"),
+                "person_or_organisation",
+                "当事人是个人时填身份证号，是单位时填统一社会信用代码，二者只填其一",
+            ));
+        }
+        parties.push((
+            p.role.clone(),
+            name.to_string(),
+            id,
+            phone,
+            uscc.map(|u| u.as_str().to_string()),
+        ));
     }
     Ok(Checked {
         region,
@@ -388,7 +415,7 @@ async fn insert(
         },
     )
     .await?;
-    for (role, name, idn, phone) in &c.parties {
+    for (role, name, idn, phone, uscc) in &c.parties {
         cases::add_party(
             &mut tx,
             &PartyRow {
@@ -408,6 +435,7 @@ async fn insert(
                 phone_hash: phone
                     .as_ref()
                     .map(|p| state.cipher.search_hash("phone", p.as_str())),
+                uscc: uscc.clone(),
             },
         )
         .await?;

@@ -90,6 +90,8 @@ pub struct PartyView {
     pub id_number: Option<String>,
     /// Masked.
     pub phone: Option<String>,
+    /// Organisations: 统一社会信用代码.
+    pub uscc: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,6 +235,7 @@ pub fn party_view(cipher: &FieldCipher, p: PartyRow) -> PartyView {
             .phone_enc
             .and_then(|e| cipher.decrypt("phone", &e).ok())
             .map(|s| wangge_core::phone::mask(&s)),
+        uscc: p.uscc,
     }
 }
 

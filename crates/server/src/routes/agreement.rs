@@ -313,8 +313,21 @@ pub async fn agreement_pdf(
     let rendered = tokio::task::spawn_blocking(move || wangge_documents::agreement_pdf(&doc))
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    Ok((
+        .map_err(|e| {
+            if e.is_input_error() {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "agreement_incomplete",
+                    e.to_string(),
+                )
+                .with_details(json!({"field": "agreement", "reason": "agreement_incomplete"}))
+            } else {
+                ApiError::internal(e)
+            }
+        })?;
+    // Characters the embedded font lacks print as □; say which, so a name can be checked.
+    let missing: String = rendered.missing_glyphs.iter().collect();
+    let mut resp = (
         [
             (header::CONTENT_TYPE, "application/pdf"),
             (
@@ -324,7 +337,17 @@ pub async fn agreement_pdf(
         ],
         rendered.pdf,
     )
-        .into_response())
+        .into_response();
+    if !missing.is_empty() {
+        let encoded: String = missing
+            .chars()
+            .map(|c| format!("U+{:04X} ", c as u32))
+            .collect();
+        if let Ok(v) = axum::http::HeaderValue::from_str(encoded.trim()) {
+            resp.headers_mut().insert("x-missing-glyphs", v);
+        }
+    }
+    Ok(resp)
 }
 
 /// 调解协议书网页版（预览、浏览器打印）。

@@ -9,6 +9,24 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+async fn raw_get(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
+    use http_body_util::BodyExt;
+    let req = Request::builder()
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
+    resp.into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec()
+}
+
 async fn user_id(app: &TestApp, username: &str) -> i64 {
     let t = app.login(username).await;
     app.get("/api/v1/auth/me", &t).await.body["id"]
@@ -219,6 +237,26 @@ async fn a_dispute_from_intake_to_signed_agreement_follow_up_and_statistics() {
         pdf.body.as_str().unwrap_or_default().starts_with("%PDF"),
         "a PDF document"
     );
+    // Its text reads back in Chinese: title, both parties, a term, the committee, the confirmations.
+    let bytes = raw_get(&app, a["pdf_url"].as_str().unwrap(), &t).await;
+    let text: String = pdf_extract::extract_text_from_mem(&bytes)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    for want in [
+        "人民调解协议书",
+        "黄建国",
+        "李德明",
+        "李德明将界墙向东退让0.5米",
+        "沤江镇人民调解委员会",
+        "纸质签字扫描",
+        "设备确认",
+    ] {
+        assert!(
+            text.contains(want),
+            "{want} missing from the PDF text: {text}"
+        );
+    }
     assert_eq!(
         pdf.headers.get(header::CONTENT_TYPE).unwrap(),
         "application/pdf"
@@ -447,6 +485,19 @@ async fn an_agreement_not_performed_reopens_the_dispute() {
     assert_eq!(
         app.post("/api/v1/disputes", &t, bad).await.body["details"]["field"],
         "parties"
+    );
+    // An organisation is a party by its 统一社会信用代码, not a 身份证号.
+    let mut org = dispute("劳务费纠纷", "合作社拖欠劳务费", (227, 228));
+    org["category"] = json!("dispute.labor");
+    org["parties"][1] =
+        json!({"role": "respondent", "name": "桂东县某农业合作社", "uscc": "91350100M000100Y43"});
+    let created = app.post("/api/v1/disputes", &t, org.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(created.body["parties"][1]["uscc"], "91350100M000100Y43");
+    org["parties"][1]["uscc"] = json!("91350100M000100Y42");
+    assert_eq!(
+        app.post("/api/v1/disputes", &t, org).await.body["details"]["field"],
+        "parties[1].uscc"
     );
     let mut bad = dispute("x", "y", (225, 226));
     bad["category"] = json!("facilities.road");
