@@ -85,7 +85,13 @@ struct Checked {
 }
 
 /// A validated party: role, name, 身份证号 (people), phone, 统一社会信用代码 (organisations).
-type CheckedParty = (String, String, Option<IdNumber>, Option<Phone>, Option<String>);
+type CheckedParty = (
+    String,
+    String,
+    Option<IdNumber>,
+    Option<Phone>,
+    Option<String>,
+);
 
 fn check(state: &AppState, r: &NewCaseRequest, today: Date) -> ApiResult<Checked> {
     let cfg = &state.cases;

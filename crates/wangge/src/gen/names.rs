@@ -45,15 +45,19 @@ pub fn pick<'a, R: Rng>(rng: &mut R, list: &[&'a str]) -> &'a str {
     list[rng.gen_range(0..list.len())]
 }
 
-/// A fictional name; one or two given characters.
-pub fn person_name<R: Rng>(rng: &mut R, male: bool) -> String {
-    let given = if male { MALE } else { FEMALE };
-    let mut s = pick(rng, SURNAMES).to_string();
-    s.push_str(pick(rng, given));
+/// One or two given characters.
+pub fn given_name<R: Rng>(rng: &mut R, male: bool) -> String {
+    let list = if male { MALE } else { FEMALE };
+    let mut s = pick(rng, list).to_string();
     if rng.gen_bool(0.7) {
-        s.push_str(pick(rng, given));
+        s.push_str(pick(rng, list));
     }
     s
+}
+
+/// A fictional full name.
+pub fn person_name<R: Rng>(rng: &mut R, male: bool) -> String {
+    format!("{}{}", pick(rng, SURNAMES), given_name(rng, male))
 }
 
 /// A mobile number: 1[3-9] and nine digits.
