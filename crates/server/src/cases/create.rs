@@ -498,11 +498,24 @@ async fn insert(
         saved.possible_duplicate_of = Some(dup);
         cases::save(&mut tx, &saved).await?;
     }
-    if let Some(d) = &req.dispute {
+    // Every dispute has its file, however it was raised (the dispute endpoint, or any channel).
+    if req.dispute.is_some() || req.case_type == "dispute" {
+        let (came_by, amount_yuan) = match &req.dispute {
+            Some(d) => (d.came_by.clone(), d.amount_yuan),
+            None => (
+                match req.source.as_str() {
+                    "hotline_12345" => "hotline_12345",
+                    "grid_report" | "diary" => "screening",
+                    _ => "application",
+                }
+                .to_string(),
+                None,
+            ),
+        };
         let row = wangge_store::mediation::DisputeRow {
             case_id: id,
-            came_by: d.came_by.clone(),
-            amount_yuan: d.amount_yuan,
+            came_by,
+            amount_yuan,
             ..Default::default()
         };
         wangge_store::mediation::insert(&mut tx, &row).await?;

@@ -167,6 +167,31 @@ pub async fn fire(
     Ok(())
 }
 
+/// A dispute's outcome follows its workflow, whichever endpoint fired the action.
+async fn record_dispute_outcome(
+    tx: &mut Tx,
+    case_id: i64,
+    action: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let outcome = match action {
+        "succeed" => Some("success"),
+        "fail" => Some("failure"),
+        "not_performed" => None,
+        _ => return Ok(()),
+    };
+    match wangge_store::mediation::get(tx, case_id).await {
+        Ok(mut d) => {
+            d.outcome = outcome.map(str::to_string);
+            d.resolved_at = (outcome == Some("success")).then_some(now);
+            wangge_store::mediation::save(tx, &d).await?;
+            Ok(())
+        }
+        Err(StoreError::NotFound) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn clock_refusal(reason: &str, message: &str) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::CONFLICT,
@@ -481,6 +506,9 @@ pub(crate) async fn finish(
         StoreError::Conflict(_) => version_conflict(),
         other => other.into(),
     })?;
+    if case.case_type == "dispute" {
+        record_dispute_outcome(tx, case.id, &step.action.id, now).await?;
+    }
     cases::append_event(
         tx,
         &EventRow {

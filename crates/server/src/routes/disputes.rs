@@ -760,7 +760,11 @@ pub async fn watchlist(
     ApiQuery(q): ApiQuery<RegionQuery>,
 ) -> ApiResult<Json<Vec<WatchItem>>> {
     let region = RegionCode::parse("region", &q.region)?;
+    // Dispute titles and threat words are for those who mediate or read the statistics.
     caller.authorize(Permission::ReadCases, region.as_str())?;
+    if !caller.role.may(Permission::Mediate) && !caller.role.may(Permission::ReadStats) {
+        caller.authorize_role(Permission::Mediate)?;
+    }
     let (lo, hi) = region.subtree_range();
     let mut conn = state.store.read().await?;
     let mut out = Vec::new();
@@ -867,7 +871,11 @@ pub async fn dispute_stats(
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<DisputeStats>> {
     let region = RegionCode::parse("region", &q.region)?;
+    // Dispute titles and threat words are for those who mediate or read the statistics.
     caller.authorize(Permission::ReadCases, region.as_str())?;
+    if !caller.role.may(Permission::Mediate) && !caller.role.may(Permission::ReadStats) {
+        caller.authorize_role(Permission::Mediate)?;
+    }
     let from = Date::parse_iso(&q.from)
         .ok_or_else(|| ApiError::field("from", "invalid_date", "日期格式应为 YYYY-MM-DD"))?;
     let to = Date::parse_iso(&q.to)

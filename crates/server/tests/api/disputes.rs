@@ -506,3 +506,61 @@ async fn an_agreement_not_performed_reopens_the_dispute() {
         "category"
     );
 }
+
+#[tokio::test]
+async fn any_dispute_case_has_a_file_and_the_watch_list_is_not_for_everyone() {
+    let app = TestApp::new().await;
+    // A dispute raised through the generic case intake still gets its file.
+    let grid = app.login("grid_a").await;
+    let c = app
+        .post("/api/v1/cases", &grid, json!({"type": "dispute", "category": "dispute.neighbor", "source": "grid_report", "region_code": GRID_A, "title": "邻里争吵", "description": "x"}))
+        .await;
+    assert_eq!(c.status, StatusCode::CREATED, "{c:?}");
+    let id = c.body["id"].as_i64().unwrap();
+    let f = ok(
+        &app,
+        "mediator_a",
+        Method::GET,
+        &format!("/api/v1/disputes/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(f["came_by"], "screening");
+    // Its outcome follows the workflow even when fired through /transitions.
+    let mediator = user_id(&app, "mediator_a").await;
+    ok(
+        &app,
+        "grid_a",
+        Method::POST,
+        &format!("/api/v1/cases/{id}/transitions"),
+        json!({"action": "assign", "assignee": mediator}),
+    )
+    .await;
+    ok(
+        &app,
+        "mediator_a",
+        Method::POST,
+        &format!("/api/v1/cases/{id}/transitions"),
+        json!({"action": "succeed", "resolution": "握手言和"}),
+    )
+    .await;
+    let f = ok(
+        &app,
+        "mediator_a",
+        Method::GET,
+        &format!("/api/v1/disputes/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(f["outcome"], "success");
+    for who in ["enterprise_a", "handler_a"] {
+        let t = app.login(who).await;
+        for path in [
+            format!("/api/v1/disputes/watchlist?region={VILLAGE_A}"),
+            format!("/api/v1/disputes/stats?region={VILLAGE_A}&from=2026-01-01&to=2026-12-31"),
+        ] {
+            let r = app.get(&path, &t).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {path} → {r:?}");
+        }
+    }
+}
