@@ -153,6 +153,9 @@ pub struct Parsed {
     pub errors: Vec<RowError>,
     /// Data rows read (non-blank rows below the header).
     pub total_rows: usize,
+    /// 户编号 of households with at least one bad row: importing the rest of such a
+    /// household would leave it half-made, so importers leave it out whole.
+    pub rejected_households: Vec<String>,
 }
 
 /// Problems with the file as a whole; problems with rows are [`RowError`]s.

@@ -319,7 +319,11 @@ pub(crate) fn validate(data: &[SheetRow], map: &ColumnMap, today: Date) -> Parse
 
     let mut rows = Vec::with_capacity(total_rows);
     let mut errors = Vec::new();
+    let mut rejected_households = std::collections::BTreeSet::new();
     for c in checked {
+        if !c.errors.is_empty() && !c.household_no.trim().is_empty() {
+            rejected_households.insert(c.household_no.trim().to_string());
+        }
         if c.errors.is_empty() {
             let [household_no, _, address, name, _, _, _, note] = c.raw;
             rows.push(RosterRow {
@@ -342,6 +346,7 @@ pub(crate) fn validate(data: &[SheetRow], map: &ColumnMap, today: Date) -> Parse
         rows,
         errors,
         total_rows,
+        rejected_households: rejected_households.into_iter().collect(),
     }
 }
 

@@ -40,6 +40,9 @@ pub struct CasesConfig {
     pub workflows_file: Option<PathBuf>,
     /// A replacement catalogue (categories and sources).
     pub catalogue_file: Option<PathBuf>,
+    /// Weights and thresholds of the dispute escalation-risk score (same format as
+    /// data/risk/default.toml), e.g. `watch_level = "medium"` to watch every threat.
+    pub risk_file: Option<PathBuf>,
     /// A replacement holiday table (same format as data/calendar/cn-holidays.toml), e.g.
     /// with next year's State Council notice added.
     pub holidays_file: Option<PathBuf>,
@@ -73,6 +76,7 @@ impl Default for CasesConfig {
             workflows_file: None,
             catalogue_file: None,
             holidays_file: None,
+            risk_file: None,
             office_hours: None,
             calendar_override: Vec::new(),
             basic_satisfied_weight: w.basic_satisfied,
@@ -313,6 +317,12 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("{}: {}", f.display(), e.message))?;
         }
         cfg.calendar = self.calendar()?;
+        if let Some(f) = &c.risk_file {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("无法读取风险规则文件 {}", f.display()))?;
+            cfg.risk = wangge_core::risk::RiskRules::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", f.display(), e.message))?;
+        }
         cfg.weights = wangge_core::rates::RateWeights {
             basic_satisfied: c.basic_satisfied_weight,
             response: c.rate_weights[0],
@@ -410,6 +420,7 @@ secure_cookies = false
 # workflows_file = "/etc/wangge/workflows.toml"   # overrides or adds case types
 # catalogue_file = "/etc/wangge/catalogue.toml"   # replaces categories and sources
 # holidays_file = "/etc/wangge/holidays.toml"     # e.g. with next year's 放假安排 added
+# risk_file = "/etc/wangge/risk.toml"             # dispute risk weights; watch_level = "medium" watches every threat
 # office_hours = ["08:30-12:00", "14:30-17:30"]
 basic_satisfied_weight = 0.8
 rate_weights = [0.30, 0.35, 0.35]   # 响应率, 解决率, 满意率

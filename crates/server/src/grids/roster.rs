@@ -108,6 +108,10 @@ pub async fn import(
     }
     // People already registered in another household.
     let mut bad_households: HashMap<String, ()> = HashMap::new();
+    // A household with a bad row in the file is left out whole, like one refused by the database.
+    for no in &parsed.rejected_households {
+        bad_households.insert(no.clone(), ());
+    }
     let mut household_no_of: HashMap<i64, String> = HashMap::new();
     for r in &parsed.rows {
         if let Some(Err((code, reason))) = region_ok.get(&r.region_code) {

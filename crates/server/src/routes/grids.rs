@@ -204,8 +204,19 @@ pub async fn locate(
     ApiQuery(q): ApiQuery<LocateQuery>,
 ) -> ApiResult<Json<Located>> {
     caller.authorize_role(Permission::ReadRegions)?;
-    if !(-180.0..=180.0).contains(&q.lng) || !(-90.0..=90.0).contains(&q.lat) {
-        return Err(ApiError::field("lng", "out_of_range", "经纬度超出范围"));
+    if !(-180.0..=180.0).contains(&q.lng) {
+        return Err(ApiError::field(
+            "lng",
+            "out_of_range",
+            "经度应在-180至180之间",
+        ));
+    }
+    if !(-90.0..=90.0).contains(&q.lat) {
+        return Err(ApiError::field(
+            "lat",
+            "out_of_range",
+            "纬度应在-90至90之间",
+        ));
     }
     let found = state
         .grid_index

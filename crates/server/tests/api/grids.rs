@@ -511,3 +511,71 @@ async fn valid_rows_import_and_reimport_update_people_without_duplicates() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_household_with_a_bad_row_is_left_out_whole() {
+    let app = TestApp::new().await;
+    let codes = neighbors(&app).await;
+    let good = id_number(301);
+    let bad = format!("{}0", &id_number(302)[..17]); // wrong check character (the right one is never 0 here? checked below)
+    let bad = if wangge_core::id_number::IdNumber::parse(
+        "x",
+        &bad,
+        wangge_core::date::Date::new(2026, 3, 2).unwrap(),
+    )
+    .is_ok()
+    {
+        format!("{}1", &id_number(302)[..17])
+    } else {
+        bad
+    };
+    let csv = format!(
+        "户编号,区划代码,地址,姓名,身份证号,与户主关系,电话,备注\nH1,{n},东华路1号,张伟,{good},户主,,\nH1,{n},东华路1号,刘芳,{bad},配偶,,\nH2,{n},东华路2号,王强,{ok2},户主,,\n",
+        n = codes[0],
+        ok2 = id_number(303)
+    );
+    let grid = app.login("grid_a").await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/imports/roster?filename=r.csv")
+        .header(header::AUTHORIZATION, format!("Bearer {grid}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let id = app.request(req).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut s = Value::Null;
+    for _ in 0..200 {
+        s = app.get(&format!("/api/v1/imports/{id}"), &grid).await.body;
+        if s["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let o = &s["outcome"];
+    assert_eq!(
+        (
+            o["households_created"].as_i64(),
+            o["residents_created"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    let codes: Vec<&str> = o["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"household_rejected"),
+        "the good head of H1 is reported too: {codes:?}"
+    );
+    let mut c = app.state.store.read().await.unwrap();
+    assert!(
+        households::by_no(&mut c, "H1").await.unwrap().is_none(),
+        "H1 is not half-imported"
+    );
+}
