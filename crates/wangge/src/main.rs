@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_cases;
+mod gen;
 mod import;
 
 use std::path::PathBuf;
@@ -78,6 +79,8 @@ enum Command {
     /// Working-day calendar: workdays, holidays, 调休 and due dates
     #[command(subcommand)]
     Calendar(calendar_cmd::CalendarCommand),
+    /// Generate realistic synthetic data (regions, grids, people, cases) into a new database
+    Gen(gen::GenArgs),
 }
 
 fn main() -> ExitCode {
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
             Command::Token(c) => commands::token(&cfg, c).await,
             Command::Audit(c) => commands::audit(&cfg, c).await,
             Command::Backup { dest } => commands::backup(&cfg, &dest).await,
+            Command::Gen(a) => gen::run(&cfg, a).await,
             Command::Check(_) | Command::Config(_) | Command::Calendar(_) => Ok(ExitCode::SUCCESS),
         }
     });

@@ -1,0 +1,114 @@
+//! SQLite bulk-load settings for the generator's own connection: two indexes of `cases`
+//! and the full-text trigger are set aside while the rows go in, then built again in one
+//! pass each (a sort instead of millions of scattered B-tree inserts; one FTS5 `rebuild`
+//! instead of a flush and merge at every statement). Their definitions are
+//! kept in `meta` under `gen.suspended` until they are back, so a run that dies half-way
+//! is restored by the next `wangge gen` (which then refuses the non-empty database).
+
+use std::str::FromStr;
+
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
+use wangge_store::Backend;
+
+/// The generator's own connection. Statement logging is off (bulk statements are slow
+/// by design). On SQLite it runs with `synchronous = OFF` (a bulk load: a crash loses the
+/// run, and the server's own connections keep their setting) and `foreign_keys = OFF`
+/// (every row refers to rows written before it, by construction; `wangge`'s tests check
+/// it with `PRAGMA foreign_key_check`), a 64 MiB page cache, and sort space in memory and
+/// a helper thread for the index builds.
+pub async fn connect(url: &str, backend: Backend) -> Result<AnyConnection, sqlx::Error> {
+    let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    let mut conn = AnyConnection::connect_with(&opts).await?;
+    if backend == Backend::Sqlite {
+        for pragma in [
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA foreign_keys = OFF",
+            "PRAGMA synchronous = OFF",
+            "PRAGMA cache_size = -65536",
+            "PRAGMA temp_store = MEMORY",
+            // Index builds may sort on a helper thread (the generator is done by then).
+            "PRAGMA threads = 2",
+        ] {
+            conn.execute(pragma).await?;
+        }
+    }
+    Ok(conn)
+}
+
+/// What is set aside: the case indexes whose keys arrive in random order (the others —
+/// the timeline's `(case_id, id)`, the deadline queues where every finished case has a
+/// NULL deadline, the assignee — grow at their ends and are cheaper kept), and the
+/// full-text trigger.
+const SUSPENDED: &str = "'cases_region_state', 'cases_dup', 'cases_fts_insert', 'cases_assignee', 'cases_level_due', 'cases_open_due', 'case_parties_case', 'case_parties_id_number', 'mediation_sessions_case'";
+const KEY: &str = "gen.suspended";
+
+/// Drops the secondary indexes of the case tables and the FTS insert trigger; returns
+/// their `CREATE` statements (also saved in `meta`).
+pub async fn suspend(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
+    restore(conn).await?;
+    let defs: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT type, name, sql FROM sqlite_master WHERE name IN ({SUSPENDED}) \
+         AND sql IS NOT NULL ORDER BY name"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let saved: Vec<String> = defs.iter().map(|d| d.2.clone()).collect();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(KEY)
+        .bind(serde_json::Value::from(saved.clone()).to_string())
+        .execute(&mut *tx)
+        .await?;
+    for (kind, name, _) in &defs {
+        sqlx::query(&format!(
+            "DROP {} \"{name}\"",
+            if kind == "index" { "INDEX" } else { "TRIGGER" }
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Builds again what [`suspend`] set aside (if anything is pending), and the full-text
+/// index of the cases.
+pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let pending: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+        .bind(KEY)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((json,)) = pending else {
+        return Ok(false);
+    };
+    let defs: Vec<String> = serde_json::from_str(&json).unwrap_or_default();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for sql in &defs {
+        let sql = sql
+            .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            .replacen(
+                "CREATE UNIQUE INDEX ",
+                "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                1,
+            )
+            .replacen("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1);
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    // A larger in-memory term buffer for the rebuild (far fewer segments to merge), then
+    // the default again.
+    for sql in [
+        "INSERT INTO cases_fts(cases_fts, rank) VALUES ('hashsize', 268435456)",
+        "INSERT INTO cases_fts(cases_fts) VALUES ('rebuild')",
+        "INSERT INTO cases_fts(cases_fts, rank) VALUES ('hashsize', 1048576)",
+        "DELETE FROM cases_fts_config WHERE k = 'hashsize'",
+    ] {
+        tx.execute(sql).await?;
+    }
+    sqlx::query("DELETE FROM meta WHERE key = $1")
+        .bind(KEY)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
