@@ -221,9 +221,10 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// Paths a user who must change the initial password may still use.
-const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 3] = [
+const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 4] = [
     "/api/v1/auth/password",
     "/api/v1/auth/me",
+    "/api/v1/auth/csrf",
     "/api/v1/auth/logout",
 ];
 

@@ -14,6 +14,7 @@ pub mod open311;
 pub mod openapi;
 pub mod routes;
 pub mod views;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(routes::system::router())
         .merge(open311::router())
+        .merge(web::router())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(

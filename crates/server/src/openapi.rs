@@ -62,6 +62,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::csrf))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::create_token))
         .routes(routes!(regions::scope_roots, regions::create_region))

@@ -213,6 +213,31 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
     Ok(Json(UserView::from(&u)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsrfResponse {
+    /// Send as `X-CSRF-Token` on writes authenticated by the session cookie.
+    pub csrf_token: String,
+}
+
+/// 当前会话的CSRF令牌（网页刷新后取回；跨站页面读不到本站的应答，所以令牌不外泄）。
+#[utoipa::path(get, path = "/api/v1/auth/csrf", tag = "auth",
+    responses((status = 200, body = CsrfResponse), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("session_cookie" = [])))]
+pub async fn csrf(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<CsrfResponse>> {
+    let Some(digest) = caller.session_hash.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "not_a_session",
+            "API令牌不使用CSRF令牌",
+        ));
+    };
+    let mut conn = state.store.read().await?;
+    let s = sessions::session(&mut conn, digest).await?;
+    Ok(Json(CsrfResponse {
+        csrf_token: s.csrf_token,
+    }))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {

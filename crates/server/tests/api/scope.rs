@@ -18,6 +18,7 @@ pub const COVERED: &[(&str, &str, &str)] = &[
         "self: acts on the caller's own session",
     ),
     ("get", "/api/v1/auth/me", "self"),
+    ("get", "/api/v1/auth/csrf", "self: the caller's own session"),
     ("post", "/api/v1/auth/password", "self"),
     (
         "post",
