@@ -100,7 +100,7 @@ async function render() {
   for (const m of c.merged_cases) links.push(el("li", {}, "事件 ", caseLink(m), " 已并入本事件。"));
   if (c.type === "dispute") links.push(el("li", {}, el("a", { href: `/ui/mediation/dispute.html?id=${c.id}` }, "查看纠纷卷宗（调解记录、协议书）")));
 
-  root.replaceChildren(
+  root.replaceChildren(...[
     el("div", { class: "case-head" },
       el("h1", {}, `${c.number} ${c.title}`),
       el("span", { class: "badges" }, badges(c))),
@@ -129,7 +129,7 @@ async function render() {
           el("td", {}, e.from_state === e.to_state || !e.from_state
             ? stateName(cat, c.type, e.to_state)
             : `${stateName(cat, c.type, e.from_state)} → ${stateName(cat, c.type, e.to_state)}`),
-          el("td", {}, eventDetails(e)))))))));
+          el("td", {}, eventDetails(e))))))))].filter(Boolean));
   loadDuplicates();
 }
 
@@ -182,7 +182,7 @@ async function fillAssignees(select, action) {
   try {
     const list = await api("GET", `/api/v1/cases/${id}/assignees?action=${encodeURIComponent(action)}`);
     select.replaceChildren(el("option", { value: "" }, list.length ? "请选择" : "（范围内没有可派遣的承办人）"),
-      list.map((u) => el("option", { value: u.id }, `${u.display_name}（${u.role_name}）`)));
+      ...list.map((u) => el("option", { value: u.id }, `${u.display_name}（${u.role_name}）`)));
     select.append(el("option", { value: "auto" }, "按分拨规则自动确定"));
   } catch (err) {
     select.replaceChildren(el("option", { value: "auto" }, "按分拨规则自动确定"));
