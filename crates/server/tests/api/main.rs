@@ -18,3 +18,4 @@ mod scope_cases;
 mod scope_disputes;
 mod scope_grids;
 mod system;
+mod web;
