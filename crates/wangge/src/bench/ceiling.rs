@@ -22,7 +22,12 @@ pub struct Ceiling {
     pub per_second: f64,
 }
 
-pub async fn run(store: &Store, villages: &[String], batch: usize, duration: Duration) -> anyhow::Result<Ceiling> {
+pub async fn run(
+    store: &Store,
+    villages: &[String],
+    batch: usize,
+    duration: Duration,
+) -> anyhow::Result<Ceiling> {
     let (user_id,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM users")
         .fetch_one(&mut *store.read().await?)
         .await?;
@@ -101,11 +106,22 @@ pub async fn run(store: &Store, villages: &[String], batch: usize, duration: Dur
                 &row.month,
                 &row.category,
                 &row.source,
-                &Counters { created: 1, ..Default::default() },
+                &Counters {
+                    created: 1,
+                    ..Default::default()
+                },
             )
             .await?;
-            case_stats::move_state(&mut tx, &row.rollup_region, &row.case_type, None, &row.state).await?;
-            cases::remember_idempotency(&mut tx, user_id, &format!("ceiling-{now}-{n}"), id, now).await?;
+            case_stats::move_state(
+                &mut tx,
+                &row.rollup_region,
+                &row.case_type,
+                None,
+                &row.state,
+            )
+            .await?;
+            cases::remember_idempotency(&mut tx, user_id, &format!("ceiling-{now}-{n}"), id, now)
+                .await?;
             entries.push(AuditEntry {
                 seq: 0,
                 at_ms: now,
@@ -116,7 +132,9 @@ pub async fn run(store: &Store, villages: &[String], batch: usize, duration: Dur
                 region_code: village.clone(),
                 ip: "127.0.0.1".into(),
                 request_id: String::new(),
-                details: json!({"type": row.case_type, "source": row.source, "category": row.category}).to_string(),
+                details:
+                    json!({"type": row.case_type, "source": row.source, "category": row.category})
+                        .to_string(),
                 prev_hash: String::new(),
                 hash: String::new(),
             });
@@ -126,5 +144,9 @@ pub async fn run(store: &Store, villages: &[String], batch: usize, duration: Dur
         tx.commit().await?;
     }
     let seconds = start.elapsed().as_secs_f64();
-    Ok(Ceiling { cases: n, seconds, per_second: n as f64 / seconds })
+    Ok(Ceiling {
+        cases: n,
+        seconds,
+        per_second: n as f64 / seconds,
+    })
 }

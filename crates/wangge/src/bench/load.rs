@@ -84,7 +84,9 @@ where
                 let outcome = request(worker, seq).await;
                 seq += 1;
                 match outcome {
-                    Outcome::Ok => micros.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX)),
+                    Outcome::Ok => {
+                        micros.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX))
+                    }
                     Outcome::Failed(e) => {
                         failed += 1;
                         let mut f = first_error.lock().await;

@@ -125,11 +125,19 @@ pub async fn run(cfg: &Config, c: BenchCommand) -> anyhow::Result<ExitCode> {
 fn describe(cfg: &Config, data_dir: &std::path::Path) -> String {
     match &cfg.database_url {
         Some(u) => crate::config::redact_url(u),
-        None => format!("SQLite {} (synchronous={})", data_dir.join("wangge.db").display(), cfg.sqlite_synchronous),
+        None => format!(
+            "SQLite {} (synchronous={})",
+            data_dir.join("wangge.db").display(),
+            cfg.sqlite_synchronous
+        ),
     }
 }
 
-async fn intake(cfg: &Config, data_dir: &std::path::Path, a: IntakeArgs) -> anyhow::Result<ExitCode> {
+async fn intake(
+    cfg: &Config,
+    data_dir: &std::path::Path,
+    a: IntakeArgs,
+) -> anyhow::Result<ExitCode> {
     let store = open_existing(cfg, data_dir).await?;
     let mut conn = store.read().await?;
     let villages: Vec<(String,)> = sqlx::query_as(
@@ -145,7 +153,12 @@ async fn intake(cfg: &Config, data_dir: &std::path::Path, a: IntakeArgs) -> anyh
         bail!("区划 {} 下没有村（社区）", a.region);
     }
     let villages: Vec<String> = villages.into_iter().map(|v| v.0).collect();
-    println!("intake: {} villages under {}, {}", villages.len(), a.region, describe(cfg, data_dir));
+    println!(
+        "intake: {} villages under {}, {}",
+        villages.len(),
+        a.region,
+        describe(cfg, data_dir)
+    );
 
     let servers = Servers::start(cfg, data_dir, a.common.servers, a.common.port).await?;
     let token = servers.login(0, &a.user, PASSWORD).await?;
@@ -169,46 +182,68 @@ async fn intake(cfg: &Config, data_dir: &std::path::Path, a: IntakeArgs) -> anyh
     if categories.is_empty() {
         bail!("无法读取事件分类: {cats}");
     }
-    let titles = ["路灯不亮", "道路坑洼积水", "垃圾未及时清运", "噪音扰民", "占道经营", "下水道堵塞", "违章搭建", "饮用水浑浊"];
+    let titles = [
+        "路灯不亮",
+        "道路坑洼积水",
+        "垃圾未及时清运",
+        "噪音扰民",
+        "占道经营",
+        "下水道堵塞",
+        "违章搭建",
+        "饮用水浑浊",
+    ];
     let n_servers = servers.len();
     let client = servers.client.clone();
-    let urls: Vec<String> = (0..n_servers).map(|i| servers.url(i, "/api/v1/cases")).collect();
+    let urls: Vec<String> = (0..n_servers)
+        .map(|i| servers.url(i, "/api/v1/cases"))
+        .collect();
     let ceiling_villages = villages.clone();
-    let stats = run_load(a.clients, Duration::from_secs(a.common.seconds), move |worker, seq| {
-        let client = client.clone();
-        let url = urls[worker % urls.len()].clone();
-        let token = token.clone();
-        let h = mix(worker as u64, seq);
-        let village = villages[(h % villages.len() as u64) as usize].clone();
-        let category = categories[((h >> 16) % categories.len() as u64) as usize].clone();
-        let title = titles[((h >> 32) % titles.len() as u64) as usize];
-        async move {
-            let body = json!({
-                "type": "general", "category": category, "source": "grid_report",
-                "region_code": village, "title": title,
-                "description": format!("{title}，第{worker}号终端第{seq}次上报，请尽快处理"),
-            });
-            let r = client
-                .post(&url)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", format!("bench-{worker}-{seq}-{h:x}"))
-                .json(&body)
-                .send()
-                .await;
-            match r {
-                Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                    let _ = r.bytes().await;
-                    Outcome::Ok
+    let stats = run_load(
+        a.clients,
+        Duration::from_secs(a.common.seconds),
+        move |worker, seq| {
+            let client = client.clone();
+            let url = urls[worker % urls.len()].clone();
+            let token = token.clone();
+            let h = mix(worker as u64, seq);
+            let village = villages[(h % villages.len() as u64) as usize].clone();
+            let category = categories[((h >> 16) % categories.len() as u64) as usize].clone();
+            let title = titles[((h >> 32) % titles.len() as u64) as usize];
+            async move {
+                let body = json!({
+                    "type": "general", "category": category, "source": "grid_report",
+                    "region_code": village, "title": title,
+                    "description": format!("{title}，第{worker}号终端第{seq}次上报，请尽快处理"),
+                });
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("bench-{worker}-{seq}-{h:x}"))
+                    .json(&body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                        let _ = r.bytes().await;
+                        Outcome::Ok
+                    }
+                    Ok(r) => Outcome::Failed(format!(
+                        "{} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    )),
+                    Err(e) => Outcome::Failed(e.to_string()),
                 }
-                Ok(r) => Outcome::Failed(format!("{} {}", r.status(), r.text().await.unwrap_or_default())),
-                Err(e) => Outcome::Failed(e.to_string()),
             }
-        }
-    })
+        },
+    )
     .await;
     let rss = servers.rss_kib();
     servers.stop().await;
-    stats.print(&format!("intake over HTTP, {} clients, {} server(s)", a.clients, n_servers));
+    stats.print(&format!(
+        "intake over HTTP, {} clients, {} server(s)",
+        a.clients, n_servers
+    ));
     let mut report = json!({
         "scenario": "intake", "servers": n_servers, "clients": a.clients,
         "database": describe(cfg, data_dir),
@@ -216,7 +251,13 @@ async fn intake(cfg: &Config, data_dir: &std::path::Path, a: IntakeArgs) -> anyh
     });
     if !a.no_ceiling {
         let store = open_existing(cfg, data_dir).await?;
-        let c = ceiling::run(&store, &ceiling_villages, a.ceiling_batch, Duration::from_secs(a.common.seconds)).await?;
+        let c = ceiling::run(
+            &store,
+            &ceiling_villages,
+            a.ceiling_batch,
+            Duration::from_secs(a.common.seconds),
+        )
+        .await?;
         store.close().await;
         let ratio = stats.per_second() / c.per_second;
         println!(
@@ -229,12 +270,21 @@ async fn intake(cfg: &Config, data_dir: &std::path::Path, a: IntakeArgs) -> anyh
     }
     println!("{report}");
     if stats.failed > 0 {
-        eprintln!("{} requests failed; first: {}", stats.failed, stats.first_error.as_deref().unwrap_or(""));
+        eprintln!(
+            "{} requests failed; first: {}",
+            stats.failed,
+            stats.first_error.as_deref().unwrap_or("")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn read(cfg: &Config, data_dir: &std::path::Path, a: ReadArgs, queue: bool) -> anyhow::Result<ExitCode> {
+async fn read(
+    cfg: &Config,
+    data_dir: &std::path::Path,
+    a: ReadArgs,
+    queue: bool,
+) -> anyhow::Result<ExitCode> {
     let servers = Servers::start(cfg, data_dir, a.common.servers, a.common.port).await?;
     let token = servers.login(0, &a.user, PASSWORD).await?;
     let template = match (&a.path, queue) {
@@ -247,7 +297,12 @@ async fn read(cfg: &Config, data_dir: &std::path::Path, a: ReadArgs, queue: bool
     };
     // One answer first: a wrong path or account fails here, not as a flood of errors.
     let probe = servers.url(0, &template.replace("{region}", &a.region[0]));
-    let r = servers.client.get(&probe).bearer_auth(&token).send().await?;
+    let r = servers
+        .client
+        .get(&probe)
+        .bearer_auth(&token)
+        .send()
+        .await?;
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
     if !status.is_success() {
@@ -264,28 +319,43 @@ async fn read(cfg: &Config, data_dir: &std::path::Path, a: ReadArgs, queue: bool
             .map(|(i, r)| servers.url(i, &template.replace("{region}", &r)))
             .collect();
         let token = token.clone();
-        let stats = run_load(clients, Duration::from_secs(a.common.seconds), move |worker, seq| {
-            let url = urls[(worker + seq as usize) % urls.len()].clone();
-            let client = client.clone();
-            let token = token.clone();
-            async move {
-                match client.get(&url).bearer_auth(&token).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        Outcome::Ok
+        let stats = run_load(
+            clients,
+            Duration::from_secs(a.common.seconds),
+            move |worker, seq| {
+                let url = urls[(worker + seq as usize) % urls.len()].clone();
+                let client = client.clone();
+                let token = token.clone();
+                async move {
+                    match client.get(&url).bearer_auth(&token).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            Outcome::Ok
+                        }
+                        Ok(r) => Outcome::Failed(format!(
+                            "{} {}",
+                            r.status(),
+                            r.text().await.unwrap_or_default()
+                        )),
+                        Err(e) => Outcome::Failed(e.to_string()),
                     }
-                    Ok(r) => Outcome::Failed(format!("{} {}", r.status(), r.text().await.unwrap_or_default())),
-                    Err(e) => Outcome::Failed(e.to_string()),
                 }
-            }
-        })
+            },
+        )
         .await;
         stats.print(&format!("{name}, {clients} client(s)"));
         results.push(json!({"clients": clients, "stats": stats.json()}));
     }
     let rss = servers.rss_kib();
     servers.stop().await;
-    println!("server RSS after the run: {} MiB", rss.iter().map(|k| k / 1024).map(|m| m.to_string()).collect::<Vec<_>>().join(", "));
+    println!(
+        "server RSS after the run: {} MiB",
+        rss.iter()
+            .map(|k| k / 1024)
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "{}",
         json!({"scenario": name, "database": describe(cfg, data_dir), "regions": a.region, "path": template, "runs": results, "server_rss_kib": rss})
@@ -293,7 +363,11 @@ async fn read(cfg: &Config, data_dir: &std::path::Path, a: ReadArgs, queue: bool
     Ok(ExitCode::SUCCESS)
 }
 
-async fn startup(cfg: &Config, data_dir: &std::path::Path, a: StartupArgs) -> anyhow::Result<ExitCode> {
+async fn startup(
+    cfg: &Config,
+    data_dir: &std::path::Path,
+    a: StartupArgs,
+) -> anyhow::Result<ExitCode> {
     let mut runs = Vec::new();
     for i in 0..a.runs.max(1) {
         let t0 = Instant::now();
@@ -323,7 +397,10 @@ async fn startup(cfg: &Config, data_dir: &std::path::Path, a: StartupArgs) -> an
         );
         runs.push(json!({"healthy_ms": healthy.as_millis() as u64, "first_page_ms": first_page.as_millis() as u64, "rss_kib": rss}));
     }
-    println!("{}", json!({"scenario": "startup", "database": describe(cfg, data_dir), "runs": runs}));
+    println!(
+        "{}",
+        json!({"scenario": "startup", "database": describe(cfg, data_dir), "runs": runs})
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -25,10 +25,16 @@ impl Servers {
             .pool_max_idle_per_host(512)
             .timeout(Duration::from_secs(30))
             .build()?;
-        let mut s = Servers { children: Vec::new(), ports: Vec::new(), client };
+        let mut s = Servers {
+            children: Vec::new(),
+            ports: Vec::new(),
+            client,
+        };
         for i in 0..n.max(1) {
             let port = port + u16::try_from(i).unwrap_or(0);
-            let log = std::fs::File::create(std::env::temp_dir().join(format!("wangge-bench-{port}.log")))?;
+            let log = std::fs::File::create(
+                std::env::temp_dir().join(format!("wangge-bench-{port}.log")),
+            )?;
             let mut cmd = Command::new(&exe);
             cmd.arg("--data-dir").arg(data_dir);
             if let Some(u) = &cfg.database_url {
@@ -41,7 +47,8 @@ impl Servers {
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(log.try_clone()?))
                 .stderr(Stdio::from(log));
-            s.children.push(cmd.spawn().context("cannot start wangge serve")?);
+            s.children
+                .push(cmd.spawn().context("cannot start wangge serve")?);
             s.ports.push(port);
         }
         for i in 0..s.ports.len() {
@@ -62,12 +69,17 @@ impl Servers {
                 bail!(
                     "wangge serve on port {} exited ({status}); see {}",
                     self.ports[i],
-                    std::env::temp_dir().join(format!("wangge-bench-{}.log", self.ports[i])).display()
+                    std::env::temp_dir()
+                        .join(format!("wangge-bench-{}.log", self.ports[i]))
+                        .display()
                 );
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        bail!("wangge serve on port {} did not become healthy", self.ports[i])
+        bail!(
+            "wangge serve on port {} did not become healthy",
+            self.ports[i]
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -75,7 +87,10 @@ impl Servers {
     }
 
     pub fn url(&self, i: usize, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.ports[i % self.ports.len()])
+        format!(
+            "http://127.0.0.1:{}{path}",
+            self.ports[i % self.ports.len()]
+        )
     }
 
     pub async fn login(&self, i: usize, user: &str, password: &str) -> anyhow::Result<String> {
@@ -115,7 +130,10 @@ impl Servers {
     /// Asks each server to stop (SIGTERM: graceful shutdown) and waits for it.
     pub async fn stop(mut self) {
         for c in &mut self.children {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
         }
         let asked = Instant::now();
         for c in &mut self.children {
