@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod grids;
+pub mod idempotency;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;

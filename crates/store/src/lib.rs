@@ -19,6 +19,7 @@ pub mod mediation;
 pub mod meta;
 pub mod notify;
 pub mod regions;
+pub mod request_keys;
 pub mod residents;
 pub mod sessions;
 pub mod sql;
