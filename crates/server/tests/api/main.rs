@@ -11,6 +11,7 @@ mod disputes;
 mod fieldwork;
 mod grids;
 mod input;
+mod offline;
 mod open311;
 mod people;
 mod scope;
