@@ -100,7 +100,7 @@ export default async function (ctx) {
     await ok(med, "已记录签字确认");
   }
   await med.getByText("申请司法确认截止").waitFor();
-  await ctx.screenshot(med, "mediation-file");
+  await ctx.screenshot(med, "agreement");
 
   // 5. The follow-up: performed, satisfied; the dispute closes.
   await open(med, "记录回访");

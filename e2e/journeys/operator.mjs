@@ -45,7 +45,7 @@ export default async function (ctx) {
   await intake.click("#submit");
   await intake.locator("#reporter_phone + .field-error").waitFor();
   await intake.fill("#reporter_phone", "13807351234");
-  await ctx.screenshot(intake, "operator-intake");
+  await ctx.screenshot(intake, "intake");
   await intake.dblclick("#submit");
   const created = intake.locator("#result a[href^='/ui/ops/case.html']").first();
   await created.waitFor();
@@ -72,12 +72,19 @@ export default async function (ctx) {
   await disp.locator("#queue tbody tr").first().waitFor();
   assert.equal(await disp.locator("#queue tbody tr").count(), 1);
   assert.equal(await disp.inputValue("#q"), title, "the filters come back from the URL");
-  await ctx.screenshot(disp, "operator-queue");
+  await ctx.screenshot(disp, "queue");
   await disp.locator("body").press("j");
   assert.equal(await disp.locator("#queue tbody tr.selected").count(), 1, "j selects a row");
   await disp.keyboard.press("Enter");
   await disp.waitForURL(/case\.html\?id=/);
   assert.equal(new URL(disp.url()).searchParams.get("id"), String(id));
+  // The unmasked phone, for this view only, after a reason (audited by the API).
+  await disp.getByRole("button", { name: "查看完整电话和身份证号" }).click();
+  await disp.fill("#reveal-reason", "电话联系反映人核实地点");
+  await disp.locator("dialog form button[type=submit]").click();
+  await disp.locator("dialog dd", { hasText: "13807351234" }).waitFor();
+  await disp.locator("dialog button", { hasText: "关闭" }).click();
+  assert.equal(await disp.locator("dialog").count(), 0, "the dialog is gone with the number");
   await fire(disp, "派遣", async (form) => {
     const select = form.locator("select[name=assignee]");
     await select.locator("option", { hasText: "县住建局处置人员" }).waitFor({ state: "attached" });
@@ -119,7 +126,18 @@ export default async function (ctx) {
   assert.match(await facts(intake, "状态"), /综合评价/);
   const steps = await intake.locator("table.timeline tbody tr").count();
   assert.ok(steps >= 7, `the timeline shows every step (${steps})`);
-  await ctx.screenshot(intake, "operator-case");
+  await ctx.screenshot(intake, "case");
+
+  // At 200% zoom (half the CSS width) the pages reflow: nothing wider than the window.
+  for (const url of [`/ui/ops/queue.html`, `/ui/ops/intake.html`, `/ui/ops/case.html?id=${id}`]) {
+    await intake.setViewportSize({ width: 640, height: 800 });
+    await intake.goto(`${baseUrl}${url}`);
+    await intake.locator("header.top").waitFor();
+    await intake.waitForLoadState("networkidle");
+    const overflow = await intake.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${url} at 640px is ${overflow}px wider than the window`);
+  }
+  await ctx.screenshot(intake, "case-zoom-200");
 
   // 5. The mediation file of a demo dispute, as the mediator sees it.
   const med = await ctx.newPage();
@@ -129,5 +147,5 @@ export default async function (ctx) {
   await first.waitFor();
   await first.click();
   await med.locator("#file h1").waitFor();
-  await ctx.screenshot(med, "operator-mediation-file");
+  await ctx.screenshot(med, "mediation-file");
 }
