@@ -4,6 +4,10 @@
 // the handler takes it, reports back; the intake operator verifies (核查结案) and evaluates.
 // The workflow is `general` from data/workflows/default.toml.
 
+import { fileURLToPath } from "node:url";
+
+const PHOTO = fileURLToPath(new URL("../fixtures/photo.png", import.meta.url));
+
 async function openAction(page, name) {
   await page.locator("section.actions summary", { hasText: new RegExp(`^${name}$`) }).click();
   return page.locator("section.actions details[open] form");
@@ -45,10 +49,12 @@ export default async function (ctx) {
   await intake.click("#submit");
   await intake.locator("#reporter_phone + .field-error").waitFor();
   await intake.fill("#reporter_phone", "13807351234");
+  await intake.setInputFiles("#files", PHOTO);
   await ctx.screenshot(intake, "intake");
   await intake.dblclick("#submit");
   const created = intake.locator("#result a[href^='/ui/ops/case.html']").first();
   await created.waitFor();
+  assert.match(await intake.locator("#result").textContent(), /已上传附件 1 个/);
   const href = await created.getAttribute("href");
   const id = Number(new URL(href, baseUrl).searchParams.get("id"));
   assert.ok(id > 0, "the new case links to its page");
@@ -62,6 +68,10 @@ export default async function (ctx) {
   await intake.waitForURL(/case\.html/);
   assert.equal(await facts(intake, "状态"), "信息收集");
   assert.match(await facts(intake, "反映人"), /138\*{4}1234/, "the phone is shown masked");
+  await intake.locator("#att-h", { hasText: "附件（1）" }).waitFor();
+  const photo = await intake.locator("section a[href^='/api/v1/attachments/']").getAttribute("href");
+  const type = await intake.evaluate(async (u) => (await fetch(u)).headers.get("content-type"), photo);
+  assert.equal(type, "image/png", "the photo sent with the form is attached");
   await fire(intake, "立案");
   assert.equal(await facts(intake, "状态"), "案卷建立");
 
@@ -148,4 +158,47 @@ export default async function (ctx) {
   await first.click();
   await med.locator("#file h1").waitFor();
   await ctx.screenshot(med, "mediation-file");
+
+  // 6. A 12345 order: the channel picks its workflow; 延期 asks days; 回访 asks satisfaction.
+  const hotline = `热线：夜间施工噪声（E2E ${Date.now()}）`;
+  await intake.setViewportSize({ width: 1280, height: 900 });
+  await intake.goto(`${baseUrl}/ui/ops/intake.html`);
+  await intake.selectOption("#source", "hotline_12345");
+  assert.equal(await intake.inputValue("#type"), "hotline_12345", "the channel chooses the 12345 workflow");
+  await intake.selectOption("#category", "environment.noise");
+  await intake.fill("#title", hotline);
+  await intake.selectOption('#region-box select[data-level="0"]', "431027000000");
+  await intake.selectOption('#region-box select[data-level="1"]', "431027100000");
+  await intake.click("#submit");
+  const order = intake.locator("#result a[href^='/ui/ops/case.html']").first();
+  await order.waitFor();
+  const orderUrl = `${baseUrl}${await order.getAttribute("href")}`;
+  await disp.goto(orderUrl);
+  await fire(disp, "派单", async (f) => {
+    const s = f.locator("select[name=assignee]");
+    await s.locator("option", { hasText: "县住建局处置人员" }).waitFor({ state: "attached" });
+    await s.selectOption(await s.locator("option", { hasText: "县住建局处置人员" }).getAttribute("value"));
+  });
+  await handler.goto(orderUrl);
+  await fire(handler, "签收");
+  await fire(handler, "延期申请", async (f) => {
+    await f.locator("[name=reason]").fill("需协调环保部门夜间检测");
+    await f.locator("[name=extension_days]").fill("3");
+  });
+  await disp.reload();
+  await fire(disp, "同意延期", async (f) => {
+    await f.locator("[name=reason]").fill("同意，请按期答复");
+    await f.locator("[name=extension_days]").fill("3");
+  });
+  await handler.reload();
+  await fire(handler, "答复", (f) => f.locator("[name=note]").fill("已约谈施工方，夜间停止施工。"));
+  await intake.goto(orderUrl);
+  await fire(intake, "回访", async (f) => {
+    await f.locator("[name=satisfaction]").selectOption("basic_satisfied");
+    await f.locator("[name=solved]").selectOption("true");
+  });
+  assert.equal(await facts(intake, "回访满意度"), "基本满意");
+  await fire(intake, "办结");
+  assert.match(await facts(intake, "状态"), /已办结/);
+  assert.match(await intake.locator("table.timeline").textContent(), /延期 3 天/);
 }

@@ -143,7 +143,7 @@ function actionForms() {
   return c.allowed_actions.map((a) => {
     const form = el("form", { novalidate: true, "data-action": a.id },
       el("div", { class: "form-error" }),
-      a.requires.map((f) => fieldFor(a, f, true)),
+      a.requires.flatMap((f) => fieldFor(a, f, true)),
       a.requires.includes("note") ? null : fieldFor(a, "note", false),
       el("button", { type: "submit", class: "primary" }, `确认${a.name}`));
     form.addEventListener("submit", (e) => { e.preventDefault(); fire(a, form); });
