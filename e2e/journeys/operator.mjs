@@ -83,6 +83,17 @@ export default async function (ctx) {
   assert.equal(await disp.locator("#queue tbody tr").count(), 1);
   assert.equal(await disp.inputValue("#q"), title, "the filters come back from the URL");
   await ctx.screenshot(disp, "queue");
+  // n / p page through the whole queue (the demo has more than one page of cases).
+  await disp.goto(`${baseUrl}/ui/ops/queue.html?f=1&per_page=20`);
+  await disp.locator("#queue tbody tr").first().waitFor();
+  await disp.locator("body").press("n");
+  await disp.waitForURL(/page=2/);
+  await disp.locator("#queue tbody tr").first().waitFor();
+  assert.match(await disp.locator("#summary").textContent(), /第 2 /);
+  await disp.locator("body").press("p");
+  await disp.waitForURL(/page=1/);
+  await disp.goto(`${baseUrl}/ui/ops/queue.html?f=1&open=true&state=registered&q=${encodeURIComponent(title)}`);
+  await disp.locator("#queue tbody tr").first().waitFor();
   await disp.locator("body").press("j");
   assert.equal(await disp.locator("#queue tbody tr.selected").count(), 1, "j selects a row");
   await disp.keyboard.press("Enter");

@@ -35,8 +35,10 @@ for (const k of ["region", "state", "open", "overdue", "assignee", "q", "page"])
 const summary = document.getElementById("summary");
 try {
   const page = await api("GET", `/api/v1/cases?${query}`);
-  const pages = Math.max(1, Math.ceil(page.total / page.per_page));
-  summary.textContent = page.total ? `共 ${page.total} 件，第 ${page.page} / ${pages} 页` : "没有符合条件的纠纷。";
+  const capped = page.total > 10000; // the API stops counting there
+  const pages = capped ? null : Math.max(1, Math.ceil(page.total / page.per_page));
+  const where = pages ? `第 ${page.page} / ${pages} 页` : `第 ${page.page} 页`;
+  summary.textContent = capped ? `超过 10000 件，${where}` : page.total ? `共 ${page.total} 件，${where}` : "没有符合条件的纠纷。";
   document.querySelector("#disputes tbody").replaceChildren(...page.items.map((c) => {
     const left = remaining(c);
     return el("tr", {},
@@ -52,8 +54,8 @@ try {
   const link = (p) => { const q = new URLSearchParams(params); q.set("f", "1"); q.set("page", p); return `?${q}`; };
   document.getElementById("pager").replaceChildren(
     page.page > 1 ? el("a", { class: "button", rel: "prev", href: link(page.page - 1) }, "上一页") : el("span", { class: "muted" }, "上一页"),
-    el("span", {}, `第 ${page.page} / ${pages} 页`),
-    page.page < pages ? el("a", { class: "button", rel: "next", href: link(page.page + 1) }, "下一页") : el("span", { class: "muted" }, "下一页"));
+    el("span", {}, where),
+    (pages ? page.page < pages : page.items.length === page.per_page) ? el("a", { class: "button", rel: "next", href: link(page.page + 1) }, "下一页") : el("span", { class: "muted" }, "下一页"));
 } catch (err) {
   summary.textContent = "";
   showErrors(form, err);

@@ -85,10 +85,13 @@ try {
 
 function render(page) {
   const now = Date.now();
-  const pages = Math.max(1, Math.ceil(page.total / page.per_page));
-  summary.textContent = page.total
-    ? `共 ${page.total} 件，第 ${page.page} / ${pages} 页`
-    : "没有符合条件的事件。";
+  // The API stops counting at 10,000 (it answers 10,001): page on without a last page.
+  const capped = page.total > 10000;
+  const pages = capped ? null : Math.max(1, Math.ceil(page.total / page.per_page));
+  const where = pages ? `第 ${page.page} / ${pages} 页` : `第 ${page.page} 页`;
+  summary.textContent = capped
+    ? `超过 10000 件，${where}（可加筛选条件缩小范围）`
+    : page.total ? `共 ${page.total} 件，${where}` : "没有符合条件的事件。";
   tbody.replaceChildren(...page.items.map((c) => {
     const left = remaining(c, now);
     return el("tr", { "data-id": c.id },
@@ -105,10 +108,10 @@ function render(page) {
   }));
   rows = [...tbody.rows];
   prevUrl = page.page > 1 ? urlWith(page.page - 1) : null;
-  nextUrl = page.page < pages ? urlWith(page.page + 1) : null;
+  nextUrl = (pages ? page.page < pages : page.items.length === page.per_page) ? urlWith(page.page + 1) : null;
   pager.replaceChildren(
     prevUrl ? el("a", { href: prevUrl, rel: "prev", class: "button" }, "上一页") : el("span", { class: "muted" }, "上一页"),
-    el("span", {}, `第 ${page.page} / ${pages} 页`),
+    el("span", {}, where),
     nextUrl ? el("a", { href: nextUrl, rel: "next", class: "button" }, "下一页") : el("span", { class: "muted" }, "下一页"));
 }
 
