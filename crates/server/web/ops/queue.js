@@ -95,7 +95,7 @@ function render(page) {
   tbody.replaceChildren(...page.items.map((c) => {
     const left = remaining(c, now);
     return el("tr", { "data-id": c.id },
-      el("td", {}, el("a", { href: `/ui/ops/case.html?id=${c.id}` }, c.number)),
+      el("td", { class: "nowrap" }, el("a", { href: `/ui/ops/case.html?id=${c.id}` }, c.number)),
       el("td", {}, el("a", { href: `/ui/ops/case.html?id=${c.id}`, class: "title" }, c.title)),
       el("td", {}, c.type_name),
       el("td", {}, catNames.get(c.category) || c.category_name),
