@@ -334,13 +334,11 @@ pub async fn create_case_from(
 pub(super) async fn insert_in(
     tx: &mut Tx,
     state: &AppState,
-    caller: &Caller,
-    req: &NewCaseRequest,
-    c: &Checked,
-    idempotency_key: Option<&str>,
-    origin: Option<&str>,
-    now: i64,
+    job: &super::group::Job,
 ) -> ApiResult<(i64, AuditEntry)> {
+    let (caller, req, c, now) = (&job.caller, &job.req, &job.checked, job.now);
+    let idempotency_key = job.idempotency_key.as_deref();
+    let origin = job.origin.as_deref();
     let cfg = &state.cases;
     let wf = cfg
         .workflows

@@ -15,6 +15,7 @@ use wangge_core::audit::AuditEntry;
 use wangge_store::audit;
 
 use super::create::{insert_in, Checked, Created, NewCaseRequest};
+
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -96,17 +97,7 @@ async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
         let outcome = match tx.savepoint().await {
             Err(e) => Err(ApiError::from(e)),
             Ok(()) => {
-                let r = insert_in(
-                    &mut tx,
-                    state,
-                    &job.caller,
-                    &job.req,
-                    &job.checked,
-                    job.idempotency_key.as_deref(),
-                    job.origin.as_deref(),
-                    job.now,
-                )
-                .await;
+                let r = insert_in(&mut tx, state, &job).await;
                 let settled = match &r {
                     Ok(_) => tx.release_savepoint().await,
                     Err(_) => tx.rollback_to_savepoint().await,
