@@ -223,6 +223,20 @@ export default async function ({ newPage, login, screenshot, assert, api, allowC
   await waitPending(page, 0);
   assert.equal((await worker.get("/api/v1/diary")).filter((d) => d.request === `不要了 ${stamp}`).length, 0);
 
+  // ---- The session ends with something still waiting: it stays until the worker logs in again.
+  await context.clearCookies();
+  await page.evaluate(async (request) => {
+    const ob = await import("/ui/m/outbox.js");
+    await ob.add({ key: crypto.randomUUID(), user: "gridworker", kind: "diary", label: "民情日记：登录过期", path: "/api/v1/diary",
+      body: { region_code: "431027100001", resident: "孙大爷", request } });
+  }, `登录过期时记下的 ${stamp}`);
+  await page.click("#send-now");
+  await page.locator("#relogin").waitFor();
+  assert.equal(await pending(page), 1);
+  await login(page, "gridworker");
+  await waitPending(page, 0);
+  assert.equal((await worker.get("/api/v1/diary")).filter((d) => d.request === `登录过期时记下的 ${stamp}`).length, 1);
+
   // ---- One column at 320px and at 200% zoom (half the CSS width): nothing wider than the screen.
   for (const width of [320, 195]) {
     await page.setViewportSize({ width, height: 700 });

@@ -598,8 +598,12 @@ async function refreshBar() {
   const link = document.getElementById("pending");
   link.dataset.pending = String(pending);
   link.dataset.failed = String(failed);
-  link.replaceChildren(`待发送 ${pending} 条`, failed ? el("span", { class: "failed" }, `（其中 ${failed} 条发送失败，请查看）`) : "",
-    authLost ? el("span", { class: "failed" }, "（登录已过期，请重新登录后自动发送）") : "");
+  link.replaceChildren(`待发送 ${pending} 条`, failed ? el("span", { class: "failed" }, `（其中 ${failed} 条发送失败，请查看）`) : "");
+  let relogin = document.getElementById("relogin");
+  if (authLost && !relogin) {
+    relogin = el("a", { id: "relogin", class: "failed", href: "/ui/?next=/ui/m/" }, "登录已过期，请重新登录（待发送的内容仍在手机上，登录后自动发送）");
+    link.insertAdjacentElement("afterend", relogin);
+  } else if (!authLost && relogin) relogin.remove();
   bar.dataset.state = pending ? "pending" : "empty";
   document.getElementById("send-now").hidden = !(pending - failed > 0);
   const net = document.getElementById("net");
