@@ -192,20 +192,50 @@ export default async function ({ newPage, login, screenshot, assert, api, allowC
   assert.equal(diary.filter((d) => d.request === `希望小区增设健身器材 ${stamp}`).length, 1);
   await page.getByText(`张大娘：希望小区增设健身器材 ${stamp}`).waitFor();
 
-  // ---- A refusal is shown, never dropped silently; the worker discards it.
-  await page.evaluate(async () => {
+  // ---- A refusal is shown, never dropped silently: the worker fixes one and discards another.
+  const refused = (request) => page.evaluate(async (request) => {
     const ob = await import("/ui/m/outbox.js");
-    await ob.add({ key: crypto.randomUUID(), kind: "diary", label: "民情日记：测试", path: "/api/v1/diary",
-      body: { region_code: "431027100001", resident: "", request: "空姓名" } });
-  });
+    await ob.add({ key: crypto.randomUUID(), kind: "diary", label: `民情日记：${request}`, path: "/api/v1/diary",
+      body: { region_code: "431027100001", resident: "", request } });
+  }, request);
+  await refused(`忘了写姓名 ${stamp}`);
   await page.click("#send-now");
   await page.waitForFunction(() => document.querySelector("#pending")?.dataset.failed === "1");
   await page.click("#pending");
-  await page.getByText(/发送失败：/).first().waitFor();
+  await page.getByText(/发送失败：群众姓名/).first().waitFor();
   await screenshot(page, "outbox-refused");
+  await page.getByRole("button", { name: "修改" }).click();
+  await page.locator("#diary-form").waitFor();
+  await page.getByText(/发送失败：群众姓名/).first().waitFor();
+  assert.equal(await page.inputValue("#request"), `忘了写姓名 ${stamp}`);
+  await page.fill("#resident", "陈师傅");
+  await page.click("#diary-form button[type=submit]");
+  await page.locator("main .alert.ok").waitFor();
+  await waitPending(page, 0);
+  assert.equal((await worker.get("/api/v1/diary")).filter((d) => d.request === `忘了写姓名 ${stamp}`).length, 1, "the fixed entry was sent once");
+
+  await refused(`不要了 ${stamp}`);
+  await page.click("#send-now");
+  await page.waitForFunction(() => document.querySelector("#pending")?.dataset.failed === "1");
+  await page.click("#pending");
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "放弃" }).click();
   await waitPending(page, 0);
+  assert.equal((await worker.get("/api/v1/diary")).filter((d) => d.request === `不要了 ${stamp}`).length, 0);
+
+  // ---- The session ends with something still waiting: it stays until the worker logs in again.
+  await context.clearCookies();
+  await page.evaluate(async (request) => {
+    const ob = await import("/ui/m/outbox.js");
+    await ob.add({ key: crypto.randomUUID(), user: "gridworker", kind: "diary", label: "民情日记：登录过期", path: "/api/v1/diary",
+      body: { region_code: "431027100001", resident: "孙大爷", request } });
+  }, `登录过期时记下的 ${stamp}`);
+  await page.click("#send-now");
+  await page.locator("#relogin").waitFor();
+  assert.equal(await pending(page), 1);
+  await login(page, "gridworker");
+  await waitPending(page, 0);
+  assert.equal((await worker.get("/api/v1/diary")).filter((d) => d.request === `登录过期时记下的 ${stamp}`).length, 1);
 
   // ---- One column at 320px and at 200% zoom (half the CSS width): nothing wider than the screen.
   for (const width of [320, 195]) {

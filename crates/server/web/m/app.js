@@ -104,11 +104,12 @@ function value(form, name) {
   return f ? String(f.value || "").trim() : "";
 }
 
-function saved(form, text) {
-  const box = el("p", { class: "alert ok", role: "status", tabindex: "-1" }, text);
-  form.parentElement.insertBefore(box, form);
-  box.focus();
-  setTimeout(() => box.remove(), 8000);
+let notice = null;
+/** After a form is handled: the view opens afresh at `hash`, with `text` on top. */
+async function done(text, hash) {
+  notice = text;
+  if (location.hash !== hash) location.hash = hash; // hashchange routes
+  else await route();
 }
 
 /** Queues a write and tries to send it at once. */
@@ -208,6 +209,7 @@ function caseCard(c) {
 }
 
 async function viewTasks() {
+  const seq = routeSeq;
   const out = [el("h1", {}, "我的任务")];
   const mine = await read("/api/v1/cases?assignee=me&open=true&sort=deadline&per_page=50").catch(() => null);
   const area = [];
@@ -226,7 +228,7 @@ async function viewTasks() {
 
   out.push(el("h2", {}, `待走访的户（${VISIT_DUE_DAYS}天内未走访）`));
   out.push(await dueHouseholds());
-  render(out);
+  render(seq, out);
 }
 
 async function dueHouseholds() {
@@ -280,6 +282,7 @@ function markRefusedField(form, e) {
 // 上报事件.
 
 async function viewReport() {
+  const seq = routeSeq;
   const fix = takeEditing("case");
   const b = fix ? fix.body : {};
   let photo = fix && fix.photo ? { blob: fix.photo, name: fix.photoName } : null;
@@ -304,7 +307,8 @@ async function viewReport() {
     field("所在网格", placeSelect("region_code", { value: b.region_code })),
     field("情况描述", el("textarea", { id: "description", name: "description", required: true, rows: "4", maxlength: "4000" }, b.description || ""), "写清楚地点、情况和影响"),
     field("标题", el("input", { id: "title", name: "title", maxlength: "200", value: b.title || "" }), "可不填，默认取描述的开头"),
-    field("现场照片", fileInput, "可直接拍照"),
+    el("div", { class: "field file-pick" }, el("strong", {}, "现场照片"),
+      el("label", { class: "button", for: "photo" }, "拍照或选择照片"), fileInput),
     preview,
     locationBlock(),
     el("button", { class: "primary wide", type: "submit" }, "提交上报"),
@@ -324,13 +328,9 @@ async function viewReport() {
       title, description, ...(at.lat != null ? { lat: at.lat, lng: at.lng } : {}) };
     await enqueue({ kind: "case", label: `上报：${title}`, path: "/api/v1/cases", body, photo: photo ? photo.blob : null, photoName: photo ? photo.name : null });
     if (fix) await outbox.remove(fix.key);
-    form.reset();
-    photo = null;
-    showPhoto();
-    form.querySelector(".loc-block").refresh();
-    saved(form, navigator.onLine ? "已提交，正在发送" : "已保存在手机上，有信号后自动发送");
+    await done(navigator.onLine ? "已提交，正在发送" : "已保存在手机上，有信号后自动发送", "#report");
   });
-  render([el("h1", {}, "上报事件"), refusalNote(fix), form]);
+  render(seq, [el("h1", {}, "上报事件"), refusalNote(fix), form]);
   markRefusedField(form, fix);
 }
 
@@ -346,10 +346,11 @@ function trackPoint(p) {
 }
 
 async function viewPatrol() {
+  const seq = routeSeq;
   const templates = await lookup("templates", "/api/v1/patrol-templates").catch(() => []);
   const p = current();
   if (!p) {
-    if (!templates.length) return render([el("h1", {}, "巡查"), el("p", { class: "muted" }, "无网络，本机还没有保存巡查模板，请有信号时再打开一次。")]);
+    if (!templates.length) return render(seq, [el("h1", {}, "巡查"), el("p", { class: "muted" }, "无网络，本机还没有保存巡查模板，请有信号时再打开一次。")]);
     const form = el("form", { id: "patrol-start", class: "card", novalidate: true },
       field("巡查网格", placeSelect("grid_code", { gridsOnly: true })),
       field("检查项模板", el("select", { id: "template_id", name: "template_id" }, templates.map((t) => el("option", { value: t.id }, t.name)))),
@@ -364,7 +365,7 @@ async function viewPatrol() {
       keepPatrol(np);
       viewPatrol();
     });
-    return render([el("h1", {}, "巡查"), form]);
+    return render(seq, [el("h1", {}, "巡查"), form]);
   }
   const items = p.template.items.map((it) => {
     const a = p.answers[it.id] || {};
@@ -410,10 +411,9 @@ async function viewPatrol() {
     const abnormal = body.items.filter((i) => i.result === "abnormal").length;
     await enqueue({ kind: "patrol", label: `巡查：${placeName(p.grid_code)}（${body.items.length}项，异常${abnormal}项）`, path: "/api/v1/patrols", body });
     keepPatrol(null);
-    await viewPatrol();
-    saved(main.querySelector("form"), "巡查记录已保存，有信号后自动发送");
+    await done("巡查记录已保存，有信号后自动发送", "#patrol");
   });
-  render([el("h1", {}, "巡查"), form]);
+  render(seq, [el("h1", {}, "巡查"), form]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -425,6 +425,7 @@ function localNow() {
 }
 
 async function viewVisit(params) {
+  const seq = routeSeq;
   const fix = takeEditing("visit");
   const b = fix ? fix.body : {};
   const households = [];
@@ -470,11 +471,9 @@ async function viewVisit(params) {
       ...(raise.checked ? { raise_case: { category: value(form, "category") } } : {}) };
     await enqueue({ kind: "visit", label: `走访：${body.place}（${body.whom}）`, path: "/api/v1/visits", body });
     if (fix) await outbox.remove(fix.key);
-    location.hash = "#visit";
-    await viewVisit(new URLSearchParams());
-    saved(main.querySelector("form"), "走访记录已保存，有信号后自动发送");
+    await done("走访记录已保存，有信号后自动发送", "#visit");
   });
-  render([el("h1", {}, "走访"), refusalNote(fix), form]);
+  render(seq, [el("h1", {}, "走访"), refusalNote(fix), form]);
   markRefusedField(form, fix);
 }
 
@@ -487,6 +486,7 @@ function localFrom(iso) {
 // 民情日记.
 
 async function viewDiary() {
+  const seq = routeSeq;
   const fix = takeEditing("diary");
   const b = fix ? fix.body : {};
   const form = el("form", { id: "diary-form", class: "card", novalidate: true },
@@ -502,8 +502,7 @@ async function viewDiary() {
     const body = { region_code: value(form, "region_code"), resident: value(form, "resident"), request: value(form, "request") };
     await enqueue({ kind: "diary", label: `民情日记：${body.resident}`, path: "/api/v1/diary", body });
     if (fix) await outbox.remove(fix.key);
-    await viewDiary();
-    saved(main.querySelector("form"), "已记下，有信号后自动发送");
+    await done("已记下，有信号后自动发送", "#diary");
   });
   const list = [el("h2", {}, "我记的民情")];
   const waiting = (await outbox.all()).filter((e) => e.kind === "diary");
@@ -519,7 +518,7 @@ async function viewDiary() {
     }
     if (!r.data.length && !waiting.length) list.push(el("p", { class: "muted" }, "还没有记录"));
   } catch (e) { list.push(el("p", { class: "muted" }, e.message)); }
-  render([el("h1", {}, "民情日记"), refusalNote(fix), form, ...list]);
+  render(seq, [el("h1", {}, "民情日记"), refusalNote(fix), form, ...list]);
   markRefusedField(form, fix);
 }
 
@@ -529,6 +528,7 @@ async function viewDiary() {
 const KIND_VIEW = { case: "report", visit: "visit", diary: "diary" };
 
 async function viewOutbox() {
+  const seq = routeSeq;
   const items = await outbox.all();
   const out = [el("h1", {}, "待发送")];
   if (!items.length) out.push(el("p", { class: "muted" }, "没有待发送的内容，全部已发送。"));
@@ -550,27 +550,35 @@ async function viewOutbox() {
         e.attempts ? el("span", {}, `已尝试 ${e.attempts} 次`) : null),
       e.failed
         ? el("p", { class: "field-error", role: "alert" }, `发送失败：${e.failed.photo ? "事件已登记，但照片未能上传：" : ""}${e.failed.message}`)
-        : el("p", { class: "muted" }, "待发送"),
+        : el("p", { class: "muted" }, e.user && me && e.user !== me.username ? `由 ${e.user} 录入，须其本人登录后才会发送` : "待发送"),
       actions.length ? el("div", { class: "actions" }, actions) : null));
   }
   if (items.some((e) => !e.failed)) out.push(el("button", { type: "button", class: "primary wide", onclick: () => sync() }, "立即发送"));
-  render(out);
+  render(seq, out);
 }
 
 // ---------------------------------------------------------------------------------------
 // The frame: views by the address's #, the network state and the outbox bar.
 
-function render(nodes) {
-  main.replaceChildren(...nodes.flat().filter(Boolean));
+/** Draws a view, unless the worker has moved on to another since it started loading. */
+function render(seq, nodes) {
+  if (seq !== routeSeq) return;
+  const note = notice ? el("p", { class: "alert ok", role: "status", tabindex: "-1" }, notice) : null;
+  notice = null;
+  const [head, ...rest] = nodes.flat().filter(Boolean);
+  main.replaceChildren(...[head, note, ...rest].filter(Boolean));
+  if (note) note.focus();
 }
 
 const VIEWS = { tasks: viewTasks, report: viewReport, patrol: viewPatrol, visit: viewVisit, diary: viewDiary, outbox: viewOutbox };
 let currentView = "";
+let routeSeq = 0;
 
 async function route() {
   const [name, query] = (location.hash.slice(1) || "tasks").split("?");
   const view = VIEWS[name] ? name : "tasks";
   currentView = view;
+  const seq = ++routeSeq;
   for (const a of document.querySelectorAll(".m-nav a")) {
     if (a.dataset.view === view) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -579,7 +587,7 @@ async function route() {
   try {
     await VIEWS[view](new URLSearchParams(query || ""));
   } catch (e) {
-    render([el("p", { class: "alert error", role: "alert" }, e.message || String(e))]);
+    render(seq, [el("p", { class: "alert error", role: "alert" }, e.message || String(e))]);
   }
 }
 
@@ -590,8 +598,12 @@ async function refreshBar() {
   const link = document.getElementById("pending");
   link.dataset.pending = String(pending);
   link.dataset.failed = String(failed);
-  link.replaceChildren(`待发送 ${pending} 条`, failed ? el("span", { class: "failed" }, `（其中 ${failed} 条发送失败，请查看）`) : "",
-    authLost ? el("span", { class: "failed" }, "（登录已过期，请重新登录后自动发送）") : "");
+  link.replaceChildren(`待发送 ${pending} 条`, failed ? el("span", { class: "failed" }, `（其中 ${failed} 条发送失败，请查看）`) : "");
+  let relogin = document.getElementById("relogin");
+  if (authLost && !relogin) {
+    relogin = el("a", { id: "relogin", class: "failed", href: "/ui/?next=/ui/m/" }, "登录已过期，请重新登录（待发送的内容仍在手机上，登录后自动发送）");
+    link.insertAdjacentElement("afterend", relogin);
+  } else if (!authLost && relogin) relogin.remove();
   bar.dataset.state = pending ? "pending" : "empty";
   document.getElementById("send-now").hidden = !(pending - failed > 0);
   const net = document.getElementById("net");
@@ -608,8 +620,8 @@ async function sync() {
   const result = await outbox.flush();
   authLost = result === "auth";
   await refreshBar();
-  const { pending, failed } = await outbox.counts();
-  if (result === "done" || pending - failed === 0) { retries = 0; return; }
+  const mine = (await outbox.all()).filter((e) => !e.failed && (!e.user || e.user === me.username)).length;
+  if (result === "done" || mine === 0) { retries = 0; return; }
   if (result === "auth") return;
   retries = Math.min(retries + 1, 7);
   const delay = Math.min(300e3, 2000 * 2 ** (retries - 1)) * (0.75 + Math.random() / 2);
@@ -630,7 +642,7 @@ async function start() {
   try {
     await loadMe();
   } catch (e) {
-    render([el("p", { class: "alert error", role: "alert" }, e instanceof NoSignal ? "无网络，且这部手机还没有登录过。请有信号时登录一次。" : e.message),
+    render(routeSeq, [el("p", { class: "alert error", role: "alert" }, e instanceof NoSignal ? "无网络，且这部手机还没有登录过。请有信号时登录一次。" : e.message),
       el("a", { class: "button primary", href: "/ui/?next=/ui/m/" }, "去登录")]);
     return;
   }

@@ -191,10 +191,27 @@ async function sendOne(e) {
   }
 }
 
+/** Who the session belongs to: entries are sent only under their own author's login. */
+async function sessionUser() {
+  let r;
+  try {
+    r = await fetch("/api/v1/auth/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch {
+    throw new Outcome("offline");
+  }
+  if (r.status === 401) throw new Outcome("auth");
+  if (!r.ok) throw new Outcome("later");
+  return (await r.json()).username;
+}
+
 async function sendAll() {
   let result = "done";
-  for (const e of await all()) {
-    if (e.failed) continue;
+  const waiting = (await all()).filter((e) => !e.failed);
+  if (!waiting.length) return result;
+  let user;
+  try { user = await sessionUser(); } catch (e) { return e instanceof Outcome ? e.kind : "later"; }
+  for (const e of waiting) {
+    if (e.user && e.user !== user) continue;
     // Re-read: another sender (a tab, the service worker) may have sent it meanwhile.
     const current = await get(e.key);
     if (!current || current.failed) continue;
