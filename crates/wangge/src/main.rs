@@ -14,6 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "wangge", version, about = "网格化基层治理平台 wangge", long_about = None)]
 struct Cli {
