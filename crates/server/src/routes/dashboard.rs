@@ -261,7 +261,7 @@ pub(crate) async fn region_ref(
 }
 
 /// The ancestors the caller may see, widest first, then the region itself.
-async fn path(
+pub(crate) async fn path(
     conn: &mut AnyConnection,
     caller: &Caller,
     region: &RegionCode,
@@ -329,6 +329,81 @@ fn is_open(state: &AppState, case_type: &str, s: &str) -> bool {
         .is_none_or(|w| !w.is_terminal(s))
 }
 
+/// Open and overdue cases per child prefix: from the state counts where children are
+/// villages or wider, from the open-case index range where they are grids.
+async fn open_figures(
+    state: &AppState,
+    lo: &str,
+    hi: &str,
+    len: usize,
+    now: i64,
+) -> ApiResult<(HashMap<String, i64>, HashMap<String, i64>)> {
+    let mut conn = state.store.read().await?;
+    let mut open: HashMap<String, i64> = HashMap::new();
+    let mut overdue: HashMap<String, i64> = HashMap::new();
+    if len <= 12 {
+        for (p, t, s, n) in q::states_by_child(&mut conn, lo, hi, len).await? {
+            if is_open(state, &t, &s) {
+                *open.entry(p).or_default() += n;
+            }
+        }
+        overdue.extend(q::overdue_by_child(&mut conn, lo, hi, len, now).await?);
+    } else {
+        for (p, o, d) in q::open_by_child(&mut conn, lo, hi, len, now).await? {
+            open.insert(p.clone(), o);
+            overdue.insert(p, d);
+        }
+    }
+    Ok((open, overdue))
+}
+
+/// The open cases longest past their deadline, with names for people.
+async fn overdue_list(
+    state: &AppState,
+    lo: &str,
+    hi: &str,
+    now: i64,
+) -> ApiResult<Vec<OverdueCase>> {
+    let mut conn = state.store.read().await?;
+    let rows = q::most_overdue(&mut conn, lo, hi, now, OVERDUE_LIST).await?;
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut list = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !names.contains_key(&r.region_code) {
+            let n = regions::get(&mut conn, &r.region_code)
+                .await
+                .map(|x| x.name)
+                .unwrap_or_default();
+            names.insert(r.region_code.clone(), n);
+        }
+        let wf = state.cases.workflows.get(&r.case_type);
+        list.push(OverdueCase {
+            id: r.id,
+            number: r.number,
+            title: r.title,
+            category_name: category_name(state, &r.category),
+            category: r.category,
+            region_name: names.get(&r.region_code).cloned().unwrap_or_default(),
+            region_code: r.region_code,
+            state_name: wf
+                .and_then(|w| w.state(&r.state))
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| r.state.clone()),
+            state: r.state,
+            due_at: rfc3339(r.state_due_at),
+            overdue_hours: ((now - r.state_due_at) as f64 / HOUR_MS as f64 * 10.0).round() / 10.0,
+            card: card(
+                r.state_entered_at,
+                r.state_due_at,
+                now,
+                wf.map_or(0.8, |w| w.yellow_at),
+            ),
+            supervise_level: r.supervise_level,
+        });
+    }
+    Ok(list)
+}
+
 /// 领导驾驶舱：本月/本年受理与办结、在办与超期、近12个月走势、三率（附分子分母）、
 /// 高发类别、超期事件、矛盾纠纷排查化解、网格与三长覆盖，以及下级区域的头条数字（逐级下钻）。
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "stats", params(DashboardQuery),
@@ -351,22 +426,86 @@ pub async fn dashboard(
     let now = state.clock.now_ms();
     let today = Today::at(now);
     let (lo, hi) = region.subtree_range();
-    let mut conn = state.store.read().await?;
-    let me = region_ref(&mut conn, &region).await?;
-    let path = path(&mut conn, &caller, &region, &me).await?;
-
     let child_level = region.level().child();
-    let children = match child_level {
-        Some(l) => q::regions_at_level(&mut conn, &lo, &hi, l.as_str()).await?,
-        None => Vec::new(),
-    };
     let child_len = child_level.map(Level::prefix_len);
     // The rollups and state counts stop at villages: children below that are not split.
     let rollup_len = child_len.unwrap_or(region.as_str().len()).min(12);
+    let open_len = child_len.unwrap_or(region.as_str().len());
     let trend_from = shift_month(today.date.year, today.date.month, -11);
     let from = trend_from.clone().min(today.year_from.clone());
-    let rows =
-        q::rollups_by_child_month(&mut conn, &lo, &hi, rollup_len, &from, &today.month).await?;
+    let (lo, hi, from) = (lo.as_str(), hi.as_str(), from.as_str());
+    let store = &state.store;
+
+    // Independent reads, each on its own pooled connection, run side by side.
+    let (
+        (me, path, children),
+        rows,
+        top_categories,
+        (open_by_prefix, overdue_by_prefix),
+        overdue_cases,
+        (disputes, cov),
+    ) = tokio::try_join!(
+        async {
+            let mut conn = store.read().await?;
+            let me = region_ref(&mut conn, &region).await?;
+            let path = path(&mut conn, &caller, &region, &me).await?;
+            let children = match child_level {
+                Some(l) => q::regions_at_level(&mut conn, lo, hi, l.as_str()).await?,
+                None => Vec::new(),
+            };
+            Ok::<_, ApiError>((me, path, children))
+        },
+        async {
+            let mut conn = store.read().await?;
+            Ok::<_, ApiError>(
+                q::rollups_by_child_month(&mut conn, lo, hi, rollup_len, from, &today.month)
+                    .await?,
+            )
+        },
+        async {
+            let mut conn = store.read().await?;
+            let rows = case_stats::created_by(
+                &mut conn,
+                "category",
+                lo,
+                hi,
+                &today.year_from,
+                &today.month,
+            )
+            .await?;
+            Ok::<_, ApiError>(
+                rows.into_iter()
+                    .take(TOP_CATEGORIES)
+                    .map(|(k, n)| Count {
+                        name: category_name(&state, &k),
+                        key: k,
+                        count: n,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        open_figures(&state, lo, hi, open_len, now),
+        async {
+            if caller.role.may(Permission::ReadCases) {
+                Ok::<_, ApiError>(Some(overdue_list(&state, lo, hi, now).await?))
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            let mut conn = store.read().await?;
+            let d = q::disputes(
+                &mut conn,
+                lo,
+                hi,
+                year_start_ms(today.date.year),
+                year_start_ms(today.date.year + 1),
+            )
+            .await?;
+            let c = q::coverage(&mut conn, lo, hi).await?;
+            Ok::<_, ApiError>((d, c))
+        },
+    )?;
 
     let mut by_month: BTreeMap<String, Counters> = BTreeMap::new();
     let mut year_by_prefix: HashMap<String, (i64, i64)> = HashMap::new();
@@ -397,26 +536,6 @@ pub async fn dashboard(
         })
         .collect();
 
-    // Open now: from the state counts where children are villages or wider; from the
-    // open-case index range where they are grids.
-    let mut open_by_prefix: HashMap<String, i64> = HashMap::new();
-    let mut overdue_by_prefix: HashMap<String, i64> = HashMap::new();
-    let open_len = child_len.unwrap_or(region.as_str().len());
-    if open_len <= 12 {
-        for (p, t, s, n) in q::states_by_child(&mut conn, &lo, &hi, open_len).await? {
-            if is_open(&state, &t, &s) {
-                *open_by_prefix.entry(p).or_default() += n;
-            }
-        }
-        for (p, n) in q::overdue_by_child(&mut conn, &lo, &hi, open_len, now).await? {
-            overdue_by_prefix.insert(p, n);
-        }
-    } else {
-        for (p, open, overdue) in q::open_by_child(&mut conn, &lo, &hi, open_len, now).await? {
-            open_by_prefix.insert(p.clone(), open);
-            overdue_by_prefix.insert(p, overdue);
-        }
-    }
     let open: i64 = open_by_prefix.values().sum();
     let overdue: i64 = overdue_by_prefix.values().sum();
 
@@ -467,77 +586,6 @@ pub async fn dashboard(
     } else {
         None
     };
-
-    let top_categories = case_stats::created_by(
-        &mut conn,
-        "category",
-        &lo,
-        &hi,
-        &today.year_from,
-        &today.month,
-    )
-    .await?
-    .into_iter()
-    .take(TOP_CATEGORIES)
-    .map(|(k, n)| Count {
-        name: category_name(&state, &k),
-        key: k,
-        count: n,
-    })
-    .collect();
-
-    let overdue_cases = if caller.role.may(Permission::ReadCases) {
-        let rows = q::most_overdue(&mut conn, &lo, &hi, now, OVERDUE_LIST).await?;
-        let mut names: HashMap<String, String> = HashMap::new();
-        let mut list = Vec::with_capacity(rows.len());
-        for r in rows {
-            if !names.contains_key(&r.region_code) {
-                let n = regions::get(&mut conn, &r.region_code)
-                    .await
-                    .map(|x| x.name)
-                    .unwrap_or_default();
-                names.insert(r.region_code.clone(), n);
-            }
-            let wf = state.cases.workflows.get(&r.case_type);
-            list.push(OverdueCase {
-                id: r.id,
-                number: r.number,
-                title: r.title,
-                category_name: category_name(&state, &r.category),
-                category: r.category,
-                region_name: names.get(&r.region_code).cloned().unwrap_or_default(),
-                region_code: r.region_code,
-                state_name: wf
-                    .and_then(|w| w.state(&r.state))
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| r.state.clone()),
-                state: r.state,
-                due_at: rfc3339(r.state_due_at),
-                overdue_hours: ((now - r.state_due_at) as f64 / HOUR_MS as f64 * 10.0).round()
-                    / 10.0,
-                card: card(
-                    r.state_entered_at,
-                    r.state_due_at,
-                    now,
-                    wf.map_or(0.8, |w| w.yellow_at),
-                ),
-                supervise_level: r.supervise_level,
-            });
-        }
-        Some(list)
-    } else {
-        None
-    };
-
-    let disputes = q::disputes(
-        &mut conn,
-        &lo,
-        &hi,
-        year_start_ms(today.date.year),
-        year_start_ms(today.date.year + 1),
-    )
-    .await?;
-    let cov = q::coverage(&mut conn, &lo, &hi).await?;
 
     Ok(Json(DashboardView {
         path,

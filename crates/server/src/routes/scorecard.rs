@@ -20,7 +20,7 @@ use crate::access::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::routes::dashboard::{
-    coverage, mediation, rate, region_ref, year_start_ms, RegionRef, Today,
+    coverage, mediation, path, rate, region_ref, year_start_ms, RegionRef, Today,
 };
 use crate::views::rfc3339;
 use crate::AppState;
@@ -65,6 +65,8 @@ pub struct ScoreSection {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScorecardView {
     pub region: RegionRef,
+    /// From the caller's widest visible ancestor down to the region (breadcrumb).
+    pub path: Vec<RegionRef>,
     pub year: i32,
     /// First and last day counted (YYYY-MM-DD); this year ends today.
     pub from: String,
@@ -154,6 +156,7 @@ async fn build(
     let (lo, hi) = region.subtree_range();
     let mut conn = state.store.read().await?;
     let me = region_ref(&mut conn, &region).await?;
+    let path = path(&mut conn, caller, &region, &me).await?;
 
     let d = mediation(q::disputes(&mut conn, &lo, &hi, start_ms, end_ms).await?);
     let c = coverage(q::coverage(&mut conn, &lo, &hi).await?);
@@ -408,6 +411,7 @@ async fn build(
     );
     Ok(ScorecardView {
         region: me,
+        path,
         year,
         from: first.to_string(),
         to: last.to_string(),

@@ -70,7 +70,11 @@ pub const COVERED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/dashboard", "region read (dashboard.rs)"),
     ("get", "/api/v1/dashboard/map", "region read (dashboard.rs)"),
     ("get", "/api/v1/scorecard", "region read (dashboard.rs)"),
-    ("get", "/api/v1/scorecard.xlsx", "region read (dashboard.rs)"),
+    (
+        "get",
+        "/api/v1/scorecard.xlsx",
+        "region read (dashboard.rs)",
+    ),
     (
         "get",
         "/api/v1/notifications",
