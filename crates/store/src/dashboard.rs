@@ -1,10 +1,12 @@
 //! The small aggregate queries behind the leaders' dashboard, map and 成绩单.
 //!
-//! None of them reads all cases: case figures come from the monthly rollups
-//! (`case_rollups`) and the current-state counts (`case_state_counts`); what those
-//! cannot answer is one index range over the subtree's open cases (`cases_open_region`)
-//! or its disputes (`cases_type_region_created`), both from migration 0009. Every query
-//! takes the subtree as the key range `[lo, hi)`. Figures per child region group by the
+//! None of them reads all cases: case figures come from two coarser views of the
+//! monthly rollups that migration 0009 keeps by trigger — `case_rollups_monthly` (per
+//! village and month) and `case_category_months` (per statistical node, month and
+//! category) — and the current-state counts (`case_state_counts`); what those cannot
+//! answer is one index range over the subtree's open cases (`cases_open_region`, also
+//! from 0009). Dispute figures come from `dispute_months`, kept the same way from the
+//! dispute files. Subtree queries take the key range `[lo, hi)`. Figures per child region group by the
 //! child's significant prefix, `SUBSTR(region_code, 1, len)`, with `len` a level's
 //! prefix length written into the SQL (a number we choose, never input).
 
@@ -46,7 +48,8 @@ pub struct ChildMonth {
 }
 
 /// Rollup counters of `[lo, hi)` over months `[from, to]` (YYYY-MM), per child prefix of
-/// length `len` and month: at most children × months rows, whatever the number of cases.
+/// length `len` and month, from `case_rollups_monthly`: it reads the subtree's villages ×
+/// months rows, whatever the number of cases, categories or sources.
 pub async fn rollups_by_child_month(
     conn: &mut AnyConnection,
     lo: &str,
@@ -56,7 +59,7 @@ pub async fn rollups_by_child_month(
     to: &str,
 ) -> Result<Vec<ChildMonth>> {
     let rows: Vec<KeyedSumRow> = sqlx::query_as(&format!(
-        "SELECT SUBSTR(region_code, 1, {len}), month, {SUMS} FROM case_rollups \
+        "SELECT SUBSTR(region_code, 1, {len}), month, {SUMS} FROM case_rollups_monthly \
          WHERE region_code >= $1 AND region_code < $2 AND month >= $3 AND month <= $4 \
          GROUP BY SUBSTR(region_code, 1, {len}), month"
     ))
@@ -86,6 +89,29 @@ pub async fn rollups_by_child_month(
             },
         })
         .collect())
+}
+
+/// Cases raised per category at one statistical node (village, township, county, city or
+/// province: `node` is its 12-digit code) over months `[from, to]`, most first: one key
+/// range of `case_category_months`, at most months × categories rows.
+pub async fn top_categories(
+    conn: &mut AnyConnection,
+    node: &str,
+    from: &str,
+    to: &str,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT category, CAST(SUM(created) AS BIGINT) AS n FROM case_category_months \
+         WHERE node = $1 AND month >= $2 AND month <= $3 GROUP BY category HAVING SUM(created) > 0 \
+         ORDER BY n DESC, category LIMIT $4",
+    )
+    .bind(node)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Current cases per (child prefix, type, state) in `[lo, hi)`, from the state counts.
@@ -189,7 +215,7 @@ pub async fn most_overdue(
     .await?)
 }
 
-/// Dispute figures of a subtree for cases raised in `[from_ms, to_ms)`.
+/// Dispute figures of a subtree for disputes raised in months `[from, to]` (YYYY-MM).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DisputeFigures {
     /// 排查数: disputes registered.
@@ -202,31 +228,25 @@ pub struct DisputeFigures {
     pub criminal_to_homicide: i64,
 }
 
-/// One range over the subtree's disputes in `cases_type_region_created`, each joined to
-/// its file by primary key. Every dispute file belongs to a case of type `dispute` (the
-/// dispute endpoint is the only way to attach one), so the type narrows the index range
-/// without losing any.
+/// From `dispute_months` (kept by trigger from the dispute files): the subtree's
+/// villages × months rows.
 pub async fn disputes(
     conn: &mut AnyConnection,
     lo: &str,
     hi: &str,
-    from_ms: i64,
-    to_ms: i64,
+    from: &str,
+    to: &str,
 ) -> Result<DisputeFigures> {
     let r: (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN d.outcome = 'success' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN d.outcome = 'failure' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(d.civil_to_criminal), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(d.criminal_to_homicide), 0) AS BIGINT) \
-         FROM cases c JOIN dispute_details d ON d.case_id = c.id \
-         WHERE c.type = 'dispute' AND c.region_code >= $1 AND c.region_code < $2 \
-         AND c.created_at >= $3 AND c.created_at < $4",
+        "SELECT CAST(COALESCE(SUM(screened), 0) AS BIGINT), CAST(COALESCE(SUM(resolved), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(failed), 0) AS BIGINT), CAST(COALESCE(SUM(civil_to_criminal), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(criminal_to_homicide), 0) AS BIGINT) FROM dispute_months \
+         WHERE region_code >= $1 AND region_code < $2 AND month >= $3 AND month <= $4",
     )
     .bind(lo)
     .bind(hi)
-    .bind(from_ms)
-    .bind(to_ms)
+    .bind(from)
+    .bind(to)
     .fetch_one(conn)
     .await?;
     Ok(DisputeFigures {

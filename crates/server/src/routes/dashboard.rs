@@ -24,7 +24,7 @@ use wangge_core::rates::{compute, Counters, Rate, Rates};
 use wangge_core::region::{Level, RegionCode};
 use wangge_core::role::Permission;
 use wangge_core::workflow::{card, Card};
-use wangge_store::{case_stats, dashboard as q, regions, AnyConnection, StoreError};
+use wangge_store::{dashboard as q, regions, AnyConnection, StoreError};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -39,7 +39,7 @@ const CST_MS: i64 = 8 * HOUR_MS;
 /// Cases listed as longest overdue.
 const OVERDUE_LIST: i64 = 10;
 /// Categories listed.
-const TOP_CATEGORIES: usize = 8;
+const TOP_CATEGORIES: i64 = 8;
 /// Most grids one map answer draws (a county has hundreds).
 pub const MAX_MAP_GRIDS: i64 = 3000;
 
@@ -229,7 +229,7 @@ pub(crate) fn rate(numerator: f64, denominator: i64) -> Rate {
     }
 }
 
-fn add(a: &mut Counters, b: &Counters) {
+pub(crate) fn add(a: &mut Counters, b: &Counters) {
     a.created += b.created;
     a.dispatched += b.dispatched;
     a.responded_on_time += b.responded_on_time;
@@ -464,18 +464,16 @@ pub async fn dashboard(
         },
         async {
             let mut conn = store.read().await?;
-            let rows = case_stats::created_by(
+            let rows = q::top_categories(
                 &mut conn,
-                "category",
-                lo,
-                hi,
+                region.as_str(),
                 &today.year_from,
                 &today.month,
+                TOP_CATEGORIES,
             )
             .await?;
             Ok::<_, ApiError>(
                 rows.into_iter()
-                    .take(TOP_CATEGORIES)
                     .map(|(k, n)| Count {
                         name: category_name(&state, &k),
                         key: k,
@@ -494,14 +492,7 @@ pub async fn dashboard(
         },
         async {
             let mut conn = store.read().await?;
-            let d = q::disputes(
-                &mut conn,
-                lo,
-                hi,
-                year_start_ms(today.date.year),
-                year_start_ms(today.date.year + 1),
-            )
-            .await?;
+            let d = q::disputes(&mut conn, lo, hi, &today.year_from, &today.month).await?;
             let c = q::coverage(&mut conn, lo, hi).await?;
             Ok::<_, ApiError>((d, c))
         },

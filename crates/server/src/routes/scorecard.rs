@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wangge_core::date::Date;
-use wangge_core::rates::{compute, Rate};
+use wangge_core::rates::{compute, Counters, Rate};
 use wangge_core::region::{Level, RegionCode};
 use wangge_core::role::Permission;
 use wangge_store::{case_stats, dashboard as q};
@@ -20,7 +20,7 @@ use crate::access::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::routes::dashboard::{
-    coverage, mediation, path, rate, region_ref, year_start_ms, RegionRef, Today,
+    add, coverage, mediation, path, rate, region_ref, year_start_ms, RegionRef, Today,
 };
 use crate::views::rfc3339;
 use crate::AppState;
@@ -158,7 +158,7 @@ async fn build(
     let me = region_ref(&mut conn, &region).await?;
     let path = path(&mut conn, caller, &region, &me).await?;
 
-    let d = mediation(q::disputes(&mut conn, &lo, &hi, start_ms, end_ms).await?);
+    let d = mediation(q::disputes(&mut conn, &lo, &hi, &from_month, &to_month).await?);
     let c = coverage(q::coverage(&mut conn, &lo, &hi).await?);
     let (done, plans) = q::patrols(&mut conn, &lo, &hi, start_ms, end_ms).await?;
     // A plan is due from the day it was made (or the year's first day).
@@ -175,7 +175,10 @@ async fn build(
         .sum();
     let mut patrol_rate = rate(done as f64, planned);
     patrol_rate.value = patrol_rate.value.map(|v| v.min(1.0));
-    let counters = case_stats::sum(&mut conn, &lo, &hi, &from_month, &to_month).await?;
+    let mut counters = Counters::default();
+    for r in q::rollups_by_child_month(&mut conn, &lo, &hi, 2, &from_month, &to_month).await? {
+        add(&mut counters, &r.counters);
+    }
     let by_source =
         case_stats::created_by(&mut conn, "source", &lo, &hi, &from_month, &to_month).await?;
     drop(conn);
