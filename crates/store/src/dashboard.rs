@@ -194,7 +194,11 @@ pub struct OverdueRow {
     pub supervise_level: Option<String>,
 }
 
-/// The `limit` open cases of `[lo, hi)` longest past their deadline.
+/// The `limit` open cases of `[lo, hi)` longest past their deadline. The inner query
+/// picks them inside `cases_open_region` (keys only); the outer one reads just those
+/// rows. Ordering by `state_due_at + 0` keeps SQLite from walking `cases_open_due` in
+/// deadline order instead, which for a village would visit every overdue case of every
+/// region before finding ten of its own.
 pub async fn most_overdue(
     conn: &mut AnyConnection,
     lo: &str,
@@ -204,8 +208,9 @@ pub async fn most_overdue(
 ) -> Result<Vec<OverdueRow>> {
     Ok(sqlx::query_as::<_, OverdueRow>(
         "SELECT id, number, type, category, region_code, title, state, state_entered_at, state_due_at, \
-         supervise_level FROM cases WHERE terminal = 0 AND region_code >= $1 AND region_code < $2 \
-         AND state_due_at < $3 ORDER BY state_due_at, id LIMIT $4",
+         supervise_level FROM cases WHERE id IN (SELECT id FROM cases WHERE terminal = 0 \
+         AND region_code >= $1 AND region_code < $2 AND state_due_at < $3 \
+         ORDER BY state_due_at + 0, id LIMIT $4) ORDER BY state_due_at, id",
     )
     .bind(lo)
     .bind(hi)

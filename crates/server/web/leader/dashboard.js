@@ -4,7 +4,7 @@ import { api, el } from "../common/api.js";
 import { shell } from "../common/shell.js";
 import { donut, fmt } from "./charts.js";
 import { kpi, kpis, trendChart, rateDonuts, categoriesChart } from "./panels.js";
-import { regionFromUrl, crumbs, pageLinks, pageUrl, queueUrl, shortTime } from "./nav.js";
+import { regionFromUrl, scopeSwitch, crumbs, pageLinks, pageUrl, queueUrl, shortTime } from "./nav.js";
 
 const main = document.getElementById("main");
 
@@ -106,7 +106,10 @@ async function main_() {
     return;
   }
   document.title = `${d.region.name} 态势总览 · 网格综治平台`;
-  main.replaceChildren(
+  const scopes = await scopeSwitch(me, "/ui/leader/dashboard.html", region);
+  // replaceChildren would print a null as text: leave the absent parts out.
+  main.replaceChildren(...[
+    scopes,
     crumbs(d.path, "/ui/leader/dashboard.html"),
     el("div", { class: "page-head" },
       el("h1", {}, `${d.region.name} 态势总览`),
@@ -125,7 +128,7 @@ async function main_() {
       el("section", { class: "card" }, categoriesChart(d)),
       childrenTable(d)),
     el("div", { class: "cols" }, mediationCard(d), coverageCard(d)),
-    definitions());
+    definitions()].filter(Boolean));
 }
 
 main_();

@@ -6,7 +6,7 @@ import { api, el } from "../common/api.js";
 import { shell } from "../common/shell.js";
 import { fmt } from "./charts.js";
 import { drawMap } from "./mapdraw.js";
-import { regionFromUrl, crumbs, pageLinks, pageUrl, queueUrl, shortTime } from "./nav.js";
+import { regionFromUrl, scopeSwitch, crumbs, pageLinks, pageUrl, queueUrl, shortTime } from "./nav.js";
 
 const main = document.getElementById("main");
 
@@ -49,7 +49,7 @@ async function start() {
   } catch (e) {
     const up = e.details && e.details.reason === "map_too_large";
     main.replaceChildren(el("h1", {}, "网格地图"), el("div", { class: "alert error", role: "alert" }, e.message),
-      up ? el("p", {}, "请从", el("a", { href: pageUrl("/ui/leader/dashboard.html", region) }, "态势总览"), "下钻到县级或以下区域后再看地图。") : null);
+      el("p", { hidden: !up }, "请从", el("a", { href: pageUrl("/ui/leader/dashboard.html", region) }, "态势总览"), "下钻到县级或以下区域后再看地图。"));
     return;
   }
   document.title = `${m.region.name} 网格地图 · 网格综治平台`;
@@ -61,7 +61,10 @@ async function start() {
   const notes = [];
   if (m.grids_without_boundary) notes.push(`${m.grids_without_boundary}个网格尚未录入边界，未画出。`);
   if (m.open_not_drawn) notes.push(`另有在办事件${m.open_not_drawn}件（超期${m.overdue_not_drawn}件）不在已画出的网格内（登记在村或以上，或所在网格无边界）。`);
-  main.replaceChildren(
+  const scopes = await scopeSwitch(me, "/ui/leader/map.html", region);
+  // replaceChildren would print a null as text: leave the absent parts out.
+  main.replaceChildren(...[
+    scopes,
     crumbs(m.path, "/ui/leader/map.html"),
     el("div", { class: "page-head" },
       el("h1", {}, `${m.region.name} 网格地图`),
@@ -71,7 +74,7 @@ async function start() {
       el("p", { class: "muted" }, village ? "点网格打开该网格的在办事件。" : "点网格进入所在村（社区）的地图；颜色越深，在办事件越多。"),
       legend, figure,
       notes.length ? el("p", { class: "muted" }, notes.join("")) : null),
-    m.grids.length ? gridLists(m, village) : null);
+    m.grids.length ? gridLists(m, village) : null].filter(Boolean));
 }
 
 start();

@@ -1,6 +1,6 @@
 // What the leaders' pages share: the region in the URL (so a link or a reload shows the
 // same place), the breadcrumb back up, and links between the four pages.
-import { el } from "../common/api.js";
+import { api, el } from "../common/api.js";
 
 /** The region asked for in `?region=`, else the user's first scope. */
 export function regionFromUrl(me) {
@@ -42,4 +42,14 @@ export function queueUrl(region, extra = {}) {
 /** "2026-03-02T13:00:00+08:00" → "2026-03-02 13:00". */
 export function shortTime(iso) {
   return String(iso || "").replace("T", " ").slice(0, 16);
+}
+
+/** For a user scoped to several regions: links to each (empty for one region). */
+export async function scopeSwitch(me, page, current) {
+  if (!me.regions || me.regions.length < 2) return null;
+  const roots = await api("GET", "/api/v1/regions").catch(() => []);
+  if (roots.length < 2) return null;
+  return el("nav", { class: "crumbs", "aria-label": "我的辖区" }, el("ol", {},
+    el("li", {}, "辖区："),
+    roots.map((r) => el("li", {}, el("a", { href: pageUrl(page, r.code), "aria-current": r.code === current ? "page" : undefined }, r.name)))));
 }

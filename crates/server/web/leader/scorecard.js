@@ -4,7 +4,7 @@
 import { api, el } from "../common/api.js";
 import { shell } from "../common/shell.js";
 import { fmt } from "./charts.js";
-import { regionFromUrl, crumbs, pageLinks, pageUrl, shortTime } from "./nav.js";
+import { regionFromUrl, scopeSwitch, crumbs, pageLinks, pageUrl, shortTime } from "./nav.js";
 
 const main = document.getElementById("main");
 
@@ -60,7 +60,10 @@ async function start() {
     el("button", { type: "submit" }, "查看"));
   // A plain link: the browser sends the session cookie and saves the file.
   const xlsx = `/api/v1/scorecard.xlsx?region=${encodeURIComponent(s.region.code)}&year=${s.year}`;
-  main.replaceChildren(
+  const scopes = await scopeSwitch(me, "/ui/leader/scorecard.html", region);
+  // replaceChildren would print a null as text: leave the absent parts out.
+  main.replaceChildren(...[
+    scopes,
     crumbs(s.path, "/ui/leader/scorecard.html"),
     el("div", { class: "page-head" },
       el("h1", {}, `${s.region.name} ${s.year}年度成绩单`),
@@ -69,7 +72,7 @@ async function start() {
     el("div", { class: "toolbar no-print" }, picker,
       el("a", { class: "button primary", id: "export", href: xlsx, download: "" }, "导出Excel"),
       el("button", { type: "button", onclick: () => window.print() }, "打印")),
-    ...s.sections.map(sectionTable));
+    ...s.sections.map(sectionTable)].filter(Boolean));
 }
 
 start();
