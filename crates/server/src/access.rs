@@ -286,7 +286,12 @@ impl FromRequestParts<AppState> for Caller {
                     ));
                 }
             }
-            sessions::touch_session(&mut conn, &digest, now).await?;
+            // Idle time is kept to the minute; skipping the write otherwise keeps reads
+            // from queueing behind the write lock (SQLite takes it even for an UPDATE that
+            // changes nothing).
+            if now - s.last_seen_at >= 60_000 {
+                sessions::touch_session(&mut conn, &digest, now).await?;
+            }
             (s.user_id, AuthKind::Session, Some(digest))
         } else if token.starts_with(API_TOKEN_PREFIX) {
             match sessions::token_user(&mut conn, &digest).await {

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod grids;
+pub mod idempotency;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub imports: Arc<
         std::sync::Mutex<std::collections::HashMap<String, Arc<routes::households::ImportJob>>>,
     >,
+    /// New cases are written by one group-committing task, started with the first one.
+    intake: Arc<std::sync::OnceLock<cases::group::IntakeQueue>>,
 }
 
 impl AppState {
@@ -89,7 +92,15 @@ impl AppState {
             )),
             grid_index: Arc::default(),
             imports: Arc::default(),
+            intake: Arc::default(),
         }
+    }
+
+    /// The group commit for new cases (see [`cases::group`]). Started lazily, inside the
+    /// runtime, with the state as configured by then.
+    pub fn intake(&self) -> &cases::group::IntakeQueue {
+        self.intake
+            .get_or_init(|| cases::group::IntakeQueue::start(self.clone()))
     }
 
     /// Replaces the case engine's configuration (workflows, catalogue, calendar, webhooks…).

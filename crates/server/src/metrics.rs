@@ -30,6 +30,7 @@ pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    intake_batch: Histogram,
 }
 
 impl Default for Metrics {
@@ -45,15 +46,26 @@ impl Default for Metrics {
             "Time to answer an HTTP request",
             latency.clone(),
         );
+        let intake_batch = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        registry.register(
+            "intake_batch_cases",
+            "New cases committed together by the intake group commit",
+            intake_batch.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
+            intake_batch,
         }
     }
 }
 
 impl Metrics {
+    pub fn observe_intake_batch(&self, cases: usize) {
+        self.intake_batch.observe(cases as f64);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         if let Ok(reg) = self.registry.lock() {

@@ -7,8 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    agreement, attachments, audit, auth, cases, catalogue, dashboard, disputes, family, fieldwork,
-    grids, households, notifications, patrols, regions, residents, scorecard, stats, users,
+    agreement, attachments, audit, auth, case_people, cases, catalogue, dashboard, disputes,
+    family, fieldwork, grids, households, notifications, patrols, regions, residents, scorecard,
+    stats, users,
 };
 use crate::AppState;
 
@@ -82,6 +83,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::transition))
         .routes(routes!(cases::duplicates))
         .routes(routes!(cases::merge))
+        .routes(routes!(case_people::assignees))
+        .routes(routes!(case_people::reveal_case))
         .routes(routes!(attachments::download))
         .routes(routes!(catalogue::case_types))
         .routes(routes!(catalogue::categories))

@@ -26,6 +26,8 @@ impl PageQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
+    /// Matching records. Lists that cap their count (cases: 10,000) report the cap + 1
+    /// when there are more (show it as "10000+").
     pub total: i64,
     pub page: i64,
     pub per_page: i64,

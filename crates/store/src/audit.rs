@@ -80,6 +80,54 @@ pub async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEntry> {
     Ok(e)
 }
 
+/// Seals several entries onto the chain at once (a group commit's successful commands):
+/// the head row is taken once for the whole batch instead of twice per entry.
+pub async fn append_many(tx: &mut Tx, entries: Vec<AuditEntry>) -> Result<Vec<AuditEntry>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = tx.audit_key().to_vec();
+    let conn: &mut AnyConnection = tx;
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let (last, mut prev): (i64, String) = sqlx::query_as(
+        "UPDATE audit_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq, last_hash",
+    )
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut seq = last - n;
+    let mut sealed = Vec::with_capacity(entries.len());
+    for entry in entries {
+        seq += 1;
+        let e = entry.seal(seq, &prev, &key);
+        sqlx::query(&format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(e.seq)
+        .bind(e.at_ms)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.target_type)
+        .bind(&e.target_id)
+        .bind(&e.region_code)
+        .bind(&e.ip)
+        .bind(&e.request_id)
+        .bind(&e.details)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::from_write)?;
+        prev = e.hash.clone();
+        sealed.push(e);
+    }
+    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(conn)
+        .await?;
+    Ok(sealed)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Intact { entries: u64 },

@@ -331,7 +331,11 @@ fn push_filter(q: &mut Sql, backend: Backend, scope: ScopeRanges<'_>, f: &CaseFi
         q.push(" AND assignee_user_id = ").bind(a);
     }
     if let Some(now) = f.overdue_at {
-        q.push(" AND terminal = 0 AND state_due_at < ").bind(now);
+        // Written as the queue indexes' key so the index range stops at `now`.
+        q.push(" AND terminal = 0 AND ")
+            .push(DUE_KEY)
+            .push(" < ")
+            .bind(now);
     }
     if f.open_only {
         q.push(" AND terminal = 0");
@@ -378,6 +382,33 @@ fn push_filter(q: &mut Sql, backend: Backend, scope: ScopeRanges<'_>, f: &CaseFi
     }
 }
 
+/// Cases are counted up to this many for a page's total (a province's open cases would
+/// otherwise be counted on every page); a larger result reports `COUNT_CAP + 1`.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The deadline as the queue indexes (migration 0008) hold it: no deadline sorts last.
+const DUE_KEY: &str = "COALESCE(state_due_at, 9223372036854775807)";
+
+/// Which queue index answers an open-case query in deadline order. SQLite has no
+/// statistics on a fresh database and would guess; the subtree's size is known from its
+/// code, so it is told. PostgreSQL's planner has statistics and chooses itself.
+fn queue_index(scope: ScopeRanges<'_>, f: &CaseFilter<'_>) -> &'static str {
+    // A township or smaller: few open cases, read them by region and sort.
+    let narrow = |lo: &str| lo.len() >= 9;
+    let small = match (f.region, scope) {
+        (Some((lo, _)), _) => narrow(lo),
+        (None, Some(ranges)) => !ranges.is_empty() && ranges.iter().all(|(lo, _)| narrow(lo)),
+        (None, None) => false,
+    };
+    if small {
+        "cases_queue_region"
+    } else if f.state.is_some() {
+        "cases_queue_state"
+    } else {
+        "cases_queue_due"
+    }
+}
+
 pub async fn list(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -387,16 +418,28 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64)> {
-    let mut count = Sql::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
-    let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM cases WHERE 1 = 1"));
+    let open = filter.open_only || filter.overdue_at.is_some();
+    let queue = open && sort == CaseSort::Deadline && filter.text.is_none();
+    let from = match backend {
+        Backend::Sqlite if queue => format!("cases INDEXED BY {}", queue_index(scope, filter)),
+        _ => "cases".to_string(),
+    };
+    let mut count = Sql::new(&format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE 1 = 1"
+    ));
+    let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM {from} WHERE 1 = 1"));
     for q in [&mut count, &mut page] {
         push_filter(q, backend, scope, filter);
     }
-    page.push(match sort {
-        CaseSort::Deadline => {
-            " ORDER BY terminal, CASE WHEN state_due_at IS NULL THEN 1 ELSE 0 END, state_due_at, id"
-        }
-        CaseSort::Newest => " ORDER BY created_at DESC, id DESC",
+    count
+        .push(" LIMIT ")
+        .bind(COUNT_CAP + 1)
+        .push(") AS matching");
+    page.push(&match sort {
+        // Open cases only: the order the queue indexes hold.
+        CaseSort::Deadline if open => format!(" ORDER BY {DUE_KEY}, id"),
+        CaseSort::Deadline => format!(" ORDER BY terminal, {DUE_KEY}, id"),
+        CaseSort::Newest => " ORDER BY created_at DESC, id DESC".to_string(),
     });
     page.push(" LIMIT ")
         .bind(limit)

@@ -20,6 +20,7 @@ pub mod mediation;
 pub mod meta;
 pub mod notify;
 pub mod regions;
+pub mod request_keys;
 pub mod residents;
 pub mod sessions;
 pub mod sql;
@@ -157,6 +158,32 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await.map_err(StoreError::from_write)
+    }
+
+    /// Marks a point this transaction can return to: a group commit runs each request
+    /// after one, so a refused request undoes only its own writes.
+    pub async fn savepoint(&mut self) -> Result<()> {
+        sqlx::query("SAVEPOINT wg_request")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps what was written since [`Tx::savepoint`].
+    pub async fn release_savepoint(&mut self) -> Result<()> {
+        sqlx::query("RELEASE SAVEPOINT wg_request")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since [`Tx::savepoint`]; the transaction goes on (on
+    /// PostgreSQL this also clears the aborted state a failed statement leaves).
+    pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT wg_request")
+            .execute(&mut *self.inner)
+            .await?;
+        self.release_savepoint().await
     }
 }
 

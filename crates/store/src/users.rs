@@ -146,3 +146,39 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
         .await?;
     Ok(n)
 }
+
+/// Enabled users of one of `roles` scoped to one of `codes` exactly (a case's region and
+/// its ancestors: the people whose regions cover it), by display name.
+pub async fn covering(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    roles: &[&str],
+    limit: i64,
+) -> Result<Vec<User>> {
+    if codes.is_empty() || roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM users WHERE disabled = 0 AND role IN ("
+    ));
+    for (i, r) in roles.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*r);
+    }
+    sql.push(") AND id IN (SELECT user_id FROM user_regions WHERE region_code IN (");
+    for (i, c) in codes.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(c.as_str());
+    }
+    sql.push(")) ORDER BY display_name, id LIMIT ").bind(limit);
+    let rows = sql.query_as::<UserRow>().fetch_all(&mut *conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(with_regions(conn, r).await?);
+    }
+    Ok(out)
+}

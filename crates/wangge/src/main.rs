@@ -1,5 +1,6 @@
 //! `wangge`: one binary for the server, the demo and every administrative job.
 
+mod bench;
 mod calendar_cmd;
 mod commands;
 mod config;
@@ -81,6 +82,9 @@ enum Command {
     Calendar(calendar_cmd::CalendarCommand),
     /// Generate realistic synthetic data (regions, grids, people, cases) into a new database
     Gen(gen::GenArgs),
+    /// Load benchmarks against real `wangge serve` processes (see BENCHMARKS.md)
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +136,7 @@ fn main() -> ExitCode {
             Command::Audit(c) => commands::audit(&cfg, c).await,
             Command::Backup { dest } => commands::backup(&cfg, &dest).await,
             Command::Gen(a) => gen::run(&cfg, a).await,
+            Command::Bench(c) => bench::run(&cfg, c).await,
             Command::Check(_) | Command::Config(_) | Command::Calendar(_) => Ok(ExitCode::SUCCESS),
         }
     });

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
+use wangge_core::audit::AuditEntry;
 use wangge_core::date::Date;
 use wangge_core::duplicate::{duplicate_score, CaseSketch};
 use wangge_core::id_number::IdNumber;
@@ -13,7 +14,7 @@ use wangge_core::rates::Counters;
 use wangge_core::region::RegionCode;
 use wangge_core::role::Permission;
 use wangge_store::cases::{self, CaseRow, EventRow, PartyRow};
-use wangge_store::{audit, case_stats, regions, StoreError};
+use wangge_store::{case_stats, regions, StoreError, Tx};
 
 use super::deadline::{due_ms, handling_region, level_name, month_of};
 use crate::access::Caller;
@@ -77,7 +78,7 @@ pub struct Created {
     pub replayed: bool,
 }
 
-struct Checked {
+pub(super) struct Checked {
     region: RegionCode,
     priority: String,
     reporter_phone: Option<Phone>,
@@ -306,7 +307,15 @@ pub async fn create_case_from(
             return Ok(Created { id, replayed: true });
         }
     }
-    match insert(state, caller, req, &c, idempotency_key, origin, now).await {
+    let job = super::group::Job {
+        caller: caller.clone(),
+        req: req.clone(),
+        checked: c,
+        idempotency_key: idempotency_key.map(str::to_string),
+        origin: origin.map(str::to_string),
+        now,
+    };
+    match state.intake().submit(job).await {
         // Two retries raced: the other one made the case; answer with it.
         Err(ApiError { code, .. }) if code == "conflict" && idempotency_key.is_some() => {
             let mut conn = state.store.read().await?;
@@ -320,15 +329,16 @@ pub async fn create_case_from(
     }
 }
 
-async fn insert(
+/// One request's writes, inside the group commit's transaction (after its savepoint).
+/// The audit entry is returned, not appended: the batch seals all its entries at once.
+pub(super) async fn insert_in(
+    tx: &mut Tx,
     state: &AppState,
-    caller: &Caller,
-    req: &NewCaseRequest,
-    c: &Checked,
-    idempotency_key: Option<&str>,
-    origin: Option<&str>,
-    now: i64,
-) -> ApiResult<Created> {
+    job: &super::group::Job,
+) -> ApiResult<(i64, AuditEntry)> {
+    let (caller, req, c, now) = (&job.caller, &job.req, &job.checked, job.now);
+    let idempotency_key = job.idempotency_key.as_deref();
+    let origin = job.origin.as_deref();
     let cfg = &state.cases;
     let wf = cfg
         .workflows
@@ -339,8 +349,7 @@ async fn insert(
         .ok_or_else(|| ApiError::internal("workflow without initial state"))?;
     let handling = handling_region(&c.region);
     let level_limit = level_name(&handling).and_then(|l| wf.escalation_limit(l));
-    let mut tx = state.store.begin().await?;
-    if let Err(StoreError::NotFound) = regions::get(&mut tx, c.region.as_str()).await {
+    if let Err(StoreError::NotFound) = regions::get(tx, c.region.as_str()).await {
         return Err(ApiError::field(
             "region_code",
             "region_unknown",
@@ -348,7 +357,7 @@ async fn insert(
         ));
     }
     let today = wangge_core::date::Date::from_unix_millis_cst(now);
-    let number = cases::next_number(&mut tx, c.region.county_prefix(), today.year).await?;
+    let number = cases::next_number(tx, c.region.county_prefix(), today.year).await?;
     let row = CaseRow {
         id: 0,
         number,
@@ -399,10 +408,10 @@ async fn insert(
         created_at: now,
         updated_at: now,
     };
-    let id = cases::insert(&mut tx, &row).await?;
+    let id = cases::insert(tx, &row).await?;
     let no_deadline = initial.time_limit.is_some() && row.state_due_at.is_none();
     cases::append_event(
-        &mut tx,
+        tx,
         &EventRow {
             id: 0,
             case_id: id,
@@ -420,7 +429,7 @@ async fn insert(
     .await?;
     for (role, name, idn, phone, uscc) in &c.parties {
         cases::add_party(
-            &mut tx,
+            tx,
             &PartyRow {
                 id: 0,
                 case_id: id,
@@ -444,7 +453,7 @@ async fn insert(
         .await?;
     }
     case_stats::bump(
-        &mut tx,
+        tx,
         &row.rollup_region,
         &row.month,
         &row.category,
@@ -455,14 +464,7 @@ async fn insert(
         },
     )
     .await?;
-    case_stats::move_state(
-        &mut tx,
-        &row.rollup_region,
-        &row.case_type,
-        None,
-        &row.state,
-    )
-    .await?;
+    case_stats::move_state(tx, &row.rollup_region, &row.case_type, None, &row.state).await?;
     // Duplicates: the best-scoring open case of the same category nearby is flagged.
     let since = now - cfg.duplicates.window_days * 86_400_000;
     let text = format!("{} {}", row.title, row.description);
@@ -476,7 +478,7 @@ async fn insert(
     };
     let mut best: Option<(f64, i64)> = None;
     for other in
-        cases::duplicate_candidates(&mut tx, &row.category, &row.rollup_region, since, id).await?
+        cases::duplicate_candidates(tx, &row.category, &row.rollup_region, since, id).await?
     {
         let other_text = format!("{} {}", other.title, other.description);
         let o = CaseSketch {
@@ -494,9 +496,9 @@ async fn insert(
         }
     }
     if let Some((_, dup)) = best {
-        let mut saved = cases::get(&mut tx, id).await?;
+        let mut saved = cases::get(tx, id).await?;
         saved.possible_duplicate_of = Some(dup);
-        cases::save(&mut tx, &saved).await?;
+        cases::save(tx, &saved).await?;
     }
     // Every dispute has its file, however it was raised (the dispute endpoint, or any channel).
     if req.dispute.is_some() || req.case_type == "dispute" {
@@ -518,26 +520,18 @@ async fn insert(
             amount_yuan,
             ..Default::default()
         };
-        wangge_store::mediation::insert(&mut tx, &row).await?;
+        wangge_store::mediation::insert(tx, &row).await?;
     }
     if let Some(key) = idempotency_key {
-        cases::remember_idempotency(&mut tx, caller.user_id, key, id, now).await?;
+        cases::remember_idempotency(tx, caller.user_id, key, id, now).await?;
     }
-    audit::append(
-        &mut tx,
-        caller.audit(
-            now,
-            "case.create",
-            "case",
-            id,
-            c.region.as_str(),
-            json!({"type": row.case_type, "source": row.source, "category": row.category}),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Created {
+    let entry = caller.audit(
+        now,
+        "case.create",
+        "case",
         id,
-        replayed: false,
-    })
+        c.region.as_str(),
+        json!({"type": row.case_type, "source": row.source, "category": row.category}),
+    );
+    Ok((id, entry))
 }

@@ -8,6 +8,7 @@ pub mod create;
 pub mod deadline;
 pub mod deliver;
 pub mod escalate;
+pub mod group;
 pub mod notify;
 pub mod transition;
 pub mod view;

@@ -18,6 +18,7 @@ use crate::access::Caller;
 use crate::cases::view::{attachment_view, AttachmentView};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
+use crate::idempotency::{self, RequestKey};
 use crate::routes::cases::load_visible;
 use crate::AppState;
 
@@ -38,10 +39,13 @@ pub struct UploadQuery {
 }
 
 /// 上传附件（照片、扫描件）：请求体为文件本身，Content-Type 为 image/jpeg、image/png、image/webp 或 application/pdf。
+/// 带 `Idempotency-Key` 头重试时返回同一个附件，绝不重复保存。
 #[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases",
-    params(("id" = i64, Path), UploadQuery),
+    params(("id" = i64, Path), UploadQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "客户端生成的唯一键；重试时原样带上")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "输入有误，或该 Idempotency-Key 已用于另一个请求", body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -50,7 +54,7 @@ pub async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<AttachmentView>)> {
     let name = q.filename.trim();
     if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
         return Err(ApiError::field(
@@ -96,21 +100,70 @@ pub async fn upload(
             format!("文件内容与声明的类型 {content_type} 不符"),
         ));
     }
-    let now = state.clock.now_ms();
     let sha = hex::encode(Sha256::digest(&body));
+    let key = idempotency::from_headers(
+        &headers,
+        "attachment.upload",
+        &format!("{id}\n{name}\n{content_type}"),
+        &sha,
+    )?;
+    let earlier = {
+        let mut conn = state.store.read().await?;
+        let case = load_visible(&mut conn, &caller, id).await?;
+        caller.authorize(Permission::ReadCases, &case.region_code)?;
+        idempotency::seen(&mut conn, caller.user_id, key.as_ref()).await?
+    };
+    let (aid, replayed) = match earlier {
+        Some(aid) => (aid, true),
+        None => {
+            let outcome = store(
+                &state,
+                &caller,
+                id,
+                name,
+                content_type,
+                &sha,
+                &body,
+                key.as_ref(),
+            )
+            .await;
+            idempotency::settle(&state, caller.user_id, key.as_ref(), outcome).await?
+        }
+    };
+    let mut conn = state.store.read().await?;
+    let saved = cases::attachment(&mut conn, aid).await?;
+    Ok((
+        StatusCode::CREATED,
+        idempotency::replay_headers(replayed),
+        Json(attachment_view(saved)),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    name: &str,
+    content_type: &str,
+    sha: &str,
+    body: &[u8],
+    key: Option<&RequestKey>,
+) -> ApiResult<i64> {
+    let now = state.clock.now_ms();
     let mut tx = state.store.begin().await?;
-    let case = load_visible(&mut tx, &caller, id).await?;
+    let case = load_visible(&mut tx, caller, id).await?;
     caller.authorize(Permission::ReadCases, &case.region_code)?;
     // The file first (idempotent by name), then the row; a failed commit leaves at most an
     // unreferenced file, never a row without its file.
     let dir = state.cases.attachments_dir.join(&sha[..2]);
-    let path = dir.join(&sha);
+    let path = dir.join(sha);
     if !path.exists() {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(ApiError::internal)?;
         let tmp = dir.join(format!("{sha}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, &body)
+        tokio::fs::write(&tmp, body)
             .await
             .map_err(ApiError::internal)?;
         tokio::fs::rename(&tmp, &path)
@@ -123,11 +176,12 @@ pub async fn upload(
         filename: name.to_string(),
         content_type: content_type.to_string(),
         size: body.len() as i64,
-        sha256: sha,
+        sha256: sha.to_string(),
         created_by: Some(caller.user_id),
         created_at: now,
     };
     let aid = cases::add_attachment(&mut tx, &row).await?;
+    idempotency::remember(&mut tx, caller.user_id, key, aid, now).await?;
     audit::append(
         &mut tx,
         caller.audit(
@@ -141,10 +195,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(attachment_view(AttachmentRow { id: aid, ..row })),
-    ))
+    Ok(aid)
 }
 
 /// 下载附件。

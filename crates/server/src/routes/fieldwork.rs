@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -31,6 +31,7 @@ use crate::access::Caller;
 use crate::cases::create::{create_case_from, NewCaseRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::{self, RequestKey};
 use crate::views::rfc3339;
 use crate::AppState;
 
@@ -387,7 +388,7 @@ fn visit_view(names: &HashMap<i64, (String, String)>, v: VisitRow) -> VisitView 
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaiseCaseInput {
     /// Second-level category id, see `GET /api/v1/categories`.
@@ -403,7 +404,7 @@ pub struct RaiseCaseInput {
     pub lng: Option<f64>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitInput {
     /// The 包干 assignment this visit is made under (in scope; its village or grid and the
@@ -612,17 +613,20 @@ async fn load_visit_view(state: &AppState, id: i64) -> ApiResult<VisitView> {
 }
 
 /// 记录走访；发现问题时可带 raise_case，同一请求登记为事件（来源“网格上报”）并与走访关联。
+/// 带 `Idempotency-Key` 头重试时返回同一条走访（事件未登记成功的，重试时补登），绝不重复记录。
 #[utoipa::path(post, path = "/api/v1/visits", tag = "fieldwork",
     request_body = VisitInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的唯一键；重试时原样带上")),
     responses((status = 201, body = VisitView),
-        (status = 422, description = "输入有误；若走访已保存而事件登记失败，details.visit_id 为已保存的走访", body = ErrorBody),
+        (status = 422, description = "输入有误，或该 Idempotency-Key 已用于另一个请求；若走访已保存而事件登记失败，details.visit_id 为已保存的走访", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
 pub async fn create_visit(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<VisitInput>,
-) -> ApiResult<(StatusCode, Json<VisitView>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<VisitView>)> {
     let region = RegionCode::parse("region_code", &input.region_code)?;
     caller.authorize(Permission::FieldWork, region.as_str())?;
     let now = state.clock.now_ms();
@@ -635,29 +639,68 @@ pub async fn create_visit(
         .as_ref()
         .map(|r| visit_case(&state, &caller, &region, &findings, r))
         .transpose()?;
-
-    let mut tx = state.store.begin().await?;
-    require_region(&mut tx, "region_code", &region).await?;
-    if let Some(a) = input.assignment_id {
-        check_assignment(&mut tx, &caller, a, &region).await?;
-    }
-    if let Some(h) = input.household_id {
-        check_household(&mut tx, &caller, h, &region).await?;
-    }
-    let row = VisitRow {
-        id: 0,
-        assignment_id: input.assignment_id,
-        visitor_id: caller.user_id,
-        region_code: region.to_string(),
-        household_id: input.household_id,
-        visited_at,
-        place,
-        whom,
-        findings,
-        case_id: None,
-        created_at: now,
+    let key = idempotency::from_headers(&headers, "visit.create", "", &input)?;
+    let earlier = {
+        let mut conn = state.store.read().await?;
+        idempotency::seen(&mut conn, caller.user_id, key.as_ref()).await?
     };
-    let id = fieldwork::add_visit(&mut tx, &row).await?;
+    let (id, replayed) = match earlier {
+        Some(id) => (id, true),
+        None => {
+            let row = VisitRow {
+                id: 0,
+                assignment_id: input.assignment_id,
+                visitor_id: caller.user_id,
+                region_code: region.to_string(),
+                household_id: input.household_id,
+                visited_at,
+                place,
+                whom,
+                findings,
+                case_id: None,
+                created_at: now,
+            };
+            let outcome = insert_visit(
+                &state,
+                &caller,
+                &region,
+                &row,
+                case_req.is_some(),
+                key.as_ref(),
+            )
+            .await;
+            idempotency::settle(&state, caller.user_id, key.as_ref(), outcome).await?
+        }
+    };
+    if let Some(req) = case_req {
+        raise_visit_case(&state, &caller, id, &region, &req).await?;
+    }
+    Ok((
+        StatusCode::CREATED,
+        idempotency::replay_headers(replayed),
+        Json(load_visit_view(&state, id).await?),
+    ))
+}
+
+async fn insert_visit(
+    state: &AppState,
+    caller: &Caller,
+    region: &RegionCode,
+    row: &VisitRow,
+    raise_case: bool,
+    key: Option<&RequestKey>,
+) -> ApiResult<i64> {
+    let now = row.created_at;
+    let mut tx = state.store.begin().await?;
+    require_region(&mut tx, "region_code", region).await?;
+    if let Some(a) = row.assignment_id {
+        check_assignment(&mut tx, caller, a, region).await?;
+    }
+    if let Some(h) = row.household_id {
+        check_household(&mut tx, caller, h, region).await?;
+    }
+    let id = fieldwork::add_visit(&mut tx, row).await?;
+    idempotency::remember(&mut tx, caller.user_id, key, id, now).await?;
     audit::append(
         &mut tx,
         caller.audit(
@@ -667,45 +710,58 @@ pub async fn create_visit(
             id,
             region.as_str(),
             json!({"assignment_id": row.assignment_id, "household_id": row.household_id,
-                   "visited_at": rfc3339(visited_at), "raise_case": case_req.is_some()}),
+                   "visited_at": rfc3339(row.visited_at), "raise_case": raise_case}),
         ),
     )
     .await?;
     tx.commit().await?;
+    Ok(id)
+}
 
-    if let Some(req) = case_req {
-        let origin = format!("visit:{id}");
-        let created = match create_case_from(&state, &caller, &req, None, Some(&origin)).await {
-            Ok(c) => c,
-            Err(mut e) => {
-                // The visit is kept; say so, and which one, so the case can be raised again.
-                if let Some(d) = e.details.as_object_mut() {
-                    d.insert("visit_id".into(), json!(id));
-                }
-                e.message = format!("走访记录已保存（编号{id}），但事件未能登记：{}", e.message);
-                return Err(e);
-            }
-        };
-        let mut tx = state.store.begin().await?;
-        fieldwork::set_visit_case(&mut tx, id, created.id).await?;
-        audit::append(
-            &mut tx,
-            caller.audit(
-                now,
-                "visit.raise_case",
-                "visit",
-                id,
-                region.as_str(),
-                json!({"case_id": created.id}),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+/// Raises the visit's case unless it has one. The case's own idempotency key is named
+/// after the visit, so a retry after a lost answer (or two at once) makes one case.
+async fn raise_visit_case(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    region: &RegionCode,
+    req: &NewCaseRequest,
+) -> ApiResult<()> {
+    {
+        let mut conn = state.store.read().await?;
+        if fieldwork::visit(&mut conn, id).await?.case_id.is_some() {
+            return Ok(());
+        }
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(load_visit_view(&state, id).await?),
-    ))
+    let origin = format!("visit:{id}");
+    let created = match create_case_from(state, caller, req, Some(&origin), Some(&origin)).await {
+        Ok(c) => c,
+        Err(mut e) => {
+            // The visit is kept; say so, and which one, so the case can be raised again.
+            if let Some(d) = e.details.as_object_mut() {
+                d.insert("visit_id".into(), json!(id));
+            }
+            e.message = format!("走访记录已保存（编号{id}），但事件未能登记：{}", e.message);
+            return Err(e);
+        }
+    };
+    let now = state.clock.now_ms();
+    let mut tx = state.store.begin().await?;
+    fieldwork::set_visit_case(&mut tx, id, created.id).await?;
+    audit::append(
+        &mut tx,
+        caller.audit(
+            now,
+            "visit.raise_case",
+            "visit",
+            id,
+            region.as_str(),
+            json!({"case_id": created.id}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -807,7 +863,7 @@ async fn one_diary_view(conn: &mut AnyConnection, d: DiaryRow) -> ApiResult<Diar
     Ok(diary_view(&names, d))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiaryInput {
     /// Where the resident lives (village, grid or deeper).
@@ -818,24 +874,58 @@ pub struct DiaryInput {
     pub request: String,
 }
 
-/// 记一条民情日记（记录人为本人）。
+/// 记一条民情日记（记录人为本人）。带 `Idempotency-Key` 头重试时返回同一条，绝不重复记录。
 #[utoipa::path(post, path = "/api/v1/diary", tag = "fieldwork",
     request_body = DiaryInput,
-    responses((status = 201, body = DiaryView), (status = 422, body = ErrorBody),
+    params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的唯一键；重试时原样带上")),
+    responses((status = 201, body = DiaryView),
+        (status = 422, description = "输入有误，或该 Idempotency-Key 已用于另一个请求", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
 pub async fn create_diary(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<DiaryInput>,
-) -> ApiResult<(StatusCode, Json<DiaryView>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<DiaryView>)> {
     let region = RegionCode::parse("region_code", &input.region_code)?;
     caller.authorize(Permission::FieldWork, region.as_str())?;
     let resident = text("resident", &input.resident, 50, "群众姓名")?;
     let request = text("request", &input.request, 2000, "诉求内容")?;
+    let key = idempotency::from_headers(&headers, "diary.create", "", &input)?;
+    let earlier = {
+        let mut conn = state.store.read().await?;
+        idempotency::seen(&mut conn, caller.user_id, key.as_ref()).await?
+    };
+    let (id, replayed) = match earlier {
+        Some(id) => (id, true),
+        None => {
+            let outcome =
+                insert_diary(&state, &caller, &region, resident, request, key.as_ref()).await;
+            idempotency::settle(&state, caller.user_id, key.as_ref(), outcome).await?
+        }
+    };
+    let mut conn = state.store.read().await?;
+    let saved = fieldwork::diary(&mut conn, id).await?;
+    let view = one_diary_view(&mut conn, saved).await?;
+    Ok((
+        StatusCode::CREATED,
+        idempotency::replay_headers(replayed),
+        Json(view),
+    ))
+}
+
+async fn insert_diary(
+    state: &AppState,
+    caller: &Caller,
+    region: &RegionCode,
+    resident: String,
+    request: String,
+    key: Option<&RequestKey>,
+) -> ApiResult<i64> {
     let now = state.clock.now_ms();
     let mut tx = state.store.begin().await?;
-    require_region(&mut tx, "region_code", &region).await?;
+    require_region(&mut tx, "region_code", region).await?;
     let row = DiaryRow {
         id: 0,
         author_id: caller.user_id,
@@ -848,15 +938,14 @@ pub async fn create_diary(
         case_id: None,
     };
     let id = fieldwork::add_diary(&mut tx, &row).await?;
+    idempotency::remember(&mut tx, caller.user_id, key, id, now).await?;
     audit::append(
         &mut tx,
         caller.audit(now, "diary.create", "diary", id, region.as_str(), json!({})),
     )
     .await?;
-    let saved = fieldwork::diary(&mut tx, id).await?;
-    let view = one_diary_view(&mut tx, saved).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(id)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod case_people;
 pub mod cases;
 pub mod catalogue;
 pub mod dashboard;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,6 +19,7 @@ use crate::access::Caller;
 use crate::cases::create::{create_case_from, NewCaseRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::{self, RequestKey};
 use crate::views::rfc3339;
 use crate::AppState;
 
@@ -229,7 +230,7 @@ pub async fn add_plan(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemAnswer {
     pub item_id: String,
@@ -240,7 +241,7 @@ pub struct ItemAnswer {
     pub lng: Option<f64>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPatrol {
     pub grid_code: String,
@@ -294,14 +295,19 @@ fn time_ms(field: &str, s: &str) -> ApiResult<i64> {
 }
 
 /// 提交一次巡查记录（起止时间、轨迹、各检查项正常/异常）；每个异常项自动生成预填好的事件，并与巡查记录互相关联。
+/// 带 `Idempotency-Key` 头重试时返回同一条巡查记录（异常项事件未登记成功的，重试时补登），绝不重复记录。
 #[utoipa::path(post, path = "/api/v1/patrols", tag = "fieldwork", request_body = NewPatrol,
-    responses((status = 201, body = PatrolView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
+    params(("Idempotency-Key" = Option<String>, Header, description = "客户端生成的唯一键；重试时原样带上")),
+    responses((status = 201, body = PatrolView),
+        (status = 422, description = "输入有误，或该 Idempotency-Key 已用于另一个请求", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []), ("session_cookie" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<NewPatrol>,
-) -> ApiResult<(StatusCode, Json<PatrolView>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<PatrolView>)> {
     let g = grid("grid_code", &req.grid_code)?;
     caller.authorize(Permission::FieldWork, g.as_str())?;
     let now = state.clock.now_ms();
@@ -381,26 +387,53 @@ pub async fn submit(
         }
         answers.push((item.clone(), a));
     }
+    let key = idempotency::from_headers(&headers, "patrol.submit", "", &req)?;
+    let earlier = {
+        let mut conn = state.store.read().await?;
+        idempotency::seen(&mut conn, caller.user_id, key.as_ref()).await?
+    };
+    let (pid, replayed) = match earlier {
+        Some(id) => (id, true),
+        None => {
+            let row = PatrolRow {
+                id: 0,
+                grid_code: g.to_string(),
+                plan_id: req.plan_id,
+                template_id: req.template_id,
+                worker_id: caller.user_id,
+                started_at: started,
+                ended_at: Some(ended),
+                track: serde_json::to_string(&req.track).map_err(ApiError::internal)?,
+                created_at: now,
+            };
+            let outcome = insert_patrol(&state, &caller, &row, &answers, key.as_ref()).await;
+            idempotency::settle(&state, caller.user_id, key.as_ref(), outcome).await?
+        }
+    };
+    raise_patrol_cases(&state, &caller, pid, &g, &template).await?;
+    Ok((
+        StatusCode::CREATED,
+        idempotency::replay_headers(replayed),
+        Json(patrol_detail(&state, pid).await?),
+    ))
+}
+
+async fn insert_patrol(
+    state: &AppState,
+    caller: &Caller,
+    row: &PatrolRow,
+    answers: &[(CheckItem, &ItemAnswer)],
+    key: Option<&RequestKey>,
+) -> ApiResult<i64> {
+    let now = row.created_at;
     let mut tx = state.store.begin().await?;
-    if let Err(StoreError::NotFound) = regions::get(&mut tx, g.as_str()).await {
+    if let Err(StoreError::NotFound) = regions::get(&mut tx, &row.grid_code).await {
         return Err(ApiError::field("grid_code", "region_unknown", "网格不存在"));
     }
-    let track = serde_json::to_string(&req.track).map_err(ApiError::internal)?;
-    let row = PatrolRow {
-        id: 0,
-        grid_code: g.to_string(),
-        plan_id: req.plan_id,
-        template_id: req.template_id,
-        worker_id: caller.user_id,
-        started_at: started,
-        ended_at: Some(ended),
-        track,
-        created_at: now,
-    };
-    let pid = fieldwork::add_patrol(&mut tx, &row).await?;
-    let mut item_ids = Vec::new();
-    for (item, a) in &answers {
-        let id = fieldwork::add_item(
+    let pid = fieldwork::add_patrol(&mut tx, row).await?;
+    idempotency::remember(&mut tx, caller.user_id, key, pid, now).await?;
+    for (item, a) in answers {
+        fieldwork::add_item(
             &mut tx,
             &PatrolItemRow {
                 id: 0,
@@ -415,7 +448,6 @@ pub async fn submit(
             },
         )
         .await?;
-        item_ids.push(id);
     }
     let abnormal = answers
         .iter()
@@ -428,40 +460,66 @@ pub async fn submit(
             "patrol.submit",
             "patrol",
             pid,
-            g.as_str(),
+            &row.grid_code,
             json!({"items": answers.len(), "abnormal": abnormal}),
         ),
     )
     .await?;
     tx.commit().await?;
-    // Each 异常 raises a pre-filled case, in its own command, linked both ways.
-    for ((item, a), item_row) in answers.iter().zip(&item_ids) {
-        if a.result != "abnormal" {
+    Ok(pid)
+}
+
+/// Each 异常 item without a case raises a pre-filled one, in its own command, linked both
+/// ways. The case's idempotency key is named after the item, so a retry of the patrol
+/// (after a lost answer, or a case that failed) raises each case once.
+async fn raise_patrol_cases(
+    state: &AppState,
+    caller: &Caller,
+    pid: i64,
+    g: &RegionCode,
+    template: &TemplateView,
+) -> ApiResult<()> {
+    let items = {
+        let mut conn = state.store.read().await?;
+        fieldwork::items(&mut conn, pid).await?
+    };
+    for it in items {
+        if it.result != "abnormal" || it.case_id.is_some() {
             continue;
         }
-        let note = a.note.clone().unwrap_or_default();
+        let (case_type, category) = match template.items.iter().find(|t| t.id == it.item_id) {
+            Some(t) => (t.case_type.clone(), t.category.clone()),
+            None => continue,
+        };
         let req = NewCaseRequest {
-            case_type: item.case_type.clone(),
-            category: item.category.clone(),
+            case_type,
+            category,
             source: "grid_report".into(),
             region_code: g.to_string(),
-            title: format!("巡查发现：{}异常", item.name),
-            description: note,
-            lat: a.lat,
-            lng: a.lng,
+            title: format!("巡查发现：{}异常", it.item_name),
+            description: it.note.clone().unwrap_or_default(),
+            lat: it.lat,
+            lng: it.lng,
             priority: None,
             reporter_name: None,
             reporter_phone: None,
             parties: Vec::new(),
             dispute: None,
         };
-        let created =
-            create_case_from(&state, &caller, &req, None, Some(&format!("patrol:{pid}"))).await?;
+        let key = format!("patrol-item:{}", it.id);
+        let created = create_case_from(
+            state,
+            caller,
+            &req,
+            Some(&key),
+            Some(&format!("patrol:{pid}")),
+        )
+        .await?;
         let mut tx = state.store.begin().await?;
-        fieldwork::set_item_case(&mut tx, *item_row, created.id).await?;
+        fieldwork::set_item_case(&mut tx, it.id, created.id).await?;
         tx.commit().await?;
     }
-    Ok((StatusCode::CREATED, Json(patrol_detail(&state, pid).await?)))
+    Ok(())
 }
 
 async fn patrol_detail(state: &AppState, id: i64) -> ApiResult<PatrolView> {

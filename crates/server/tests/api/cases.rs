@@ -1138,3 +1138,101 @@ async fn webhooks_reach_wecom_and_dingtalk_robots_after_commit() {
         0
     );
 }
+
+/// Many intakes at once share transactions (group commit); a refused one in the middle
+/// takes nothing else down, twins with one key make one case, the numbers stay unique,
+/// and the audit chain stays whole.
+#[tokio::test]
+async fn concurrent_intakes_commit_together_and_a_refused_one_spoils_nothing() {
+    let app = TestApp::new().await;
+    let grid = app.login("grid_a").await;
+    let audit_before = app.audit_count().await;
+    let request = |title: String, region: &str, key: Option<&str>| {
+        let mut body = case_body("general", "facilities.street_light", &title);
+        body["region_code"] = json!(region);
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/cases")
+            .header(header::AUTHORIZATION, format!("Bearer {grid}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            b = b.header("Idempotency-Key", k);
+        }
+        b.body(Body::from(body.to_string())).unwrap()
+    };
+    let unknown_grid = format!("{VILLAGE_A}099");
+    let mut reqs = Vec::new();
+    for i in 0..30 {
+        reqs.push((format!("批量路灯{i:02}"), GRID_A.to_string(), None));
+    }
+    for i in 0..2 {
+        reqs.insert(
+            10 + i * 10,
+            (format!("不存在的网格{i}"), unknown_grid.clone(), None),
+        );
+    }
+    for _ in 0..3 {
+        reqs.push(("同一键".to_string(), GRID_A.to_string(), Some("twin-key")));
+    }
+    let mut handles = Vec::new();
+    for (title, region, key) in reqs {
+        let router = app.router.clone();
+        let req = request(title.clone(), &region, key);
+        handles.push(tokio::spawn(async move {
+            let resp = tower::ServiceExt::oneshot(router, req).await.unwrap();
+            let status = resp.status();
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            (title, status, body)
+        }));
+    }
+    let mut twin_ids = std::collections::BTreeSet::new();
+    let mut numbers = std::collections::BTreeSet::new();
+    for h in handles {
+        let (title, status, body) = h.await.unwrap();
+        if title.starts_with("不存在") {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["details"]["field"], "region_code");
+            assert_eq!(body["code"], "validation_failed", "{body}");
+            continue;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{title}: {body}");
+        assert_eq!(body["title"], title.as_str());
+        if title == "同一键" {
+            twin_ids.insert(body["id"].as_i64().unwrap());
+        }
+        numbers.insert(body["number"].as_str().unwrap().to_string());
+    }
+    assert_eq!(twin_ids.len(), 1, "one key, one case");
+    assert_eq!(
+        numbers.len(),
+        31,
+        "30 cases and the twins' one, each numbered once"
+    );
+    let mut conn = app.state.store.read().await.unwrap();
+    let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM case_events")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let (created,): (i64,) =
+        sqlx::query_as("SELECT CAST(COALESCE(SUM(created), 0) AS BIGINT) FROM case_rollups")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!((cases, events, created), (31, 31, 31));
+    assert_eq!(app.audit_count().await - audit_before, 31);
+    let verdict = wangge_store::audit::verify(&mut conn, app.state.cipher.audit_key())
+        .await
+        .unwrap();
+    assert!(
+        matches!(verdict, wangge_store::audit::Verdict::Intact { .. }),
+        "{verdict:?}"
+    );
+}

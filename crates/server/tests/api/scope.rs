@@ -59,6 +59,16 @@ pub const COVERED: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/cases/{id}/attachments", "region write"),
     (
         "get",
+        "/api/v1/cases/{id}/assignees",
+        "region read; only for who may dispatch now (web.rs)",
+    ),
+    (
+        "post",
+        "/api/v1/cases/{id}/reveal",
+        "sensitive read; audited (web.rs)",
+    ),
+    (
+        "get",
         "/api/v1/attachments/{id}",
         "region read via its case",
     ),

@@ -33,7 +33,11 @@ export async function api(method, path, body, opts = {}) {
   if (opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
   let payload;
   if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
+  else if (body instanceof Blob) {
+    // A file as the whole request body (attachment uploads): its own content type.
+    headers["Content-Type"] = opts.contentType || body.type || "application/octet-stream";
+    payload = body;
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(body);
   }
