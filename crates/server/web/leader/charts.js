@@ -34,10 +34,11 @@ export const fmt = {
   pct: (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`),
 };
 
-/** Round axis steps: 1, 2, 5 × 10ⁿ, about `count` of them up to `max`. */
-export function ticks(max, count = 5) {
+/** Round axis steps: 1, 2, 5 × 10ⁿ, about `count` of them up to `max`; whole steps
+ *  for counts (no "0.2 件"). */
+export function ticks(max, count = 5, whole = true) {
   if (!(max > 0)) return [0, 1];
-  const raw = max / count;
+  const raw = whole ? Math.max(1, max / count) : max / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) || 10 * mag;
   const top = Math.ceil(max / step) * step;
