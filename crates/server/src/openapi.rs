@@ -7,8 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    agreement, attachments, audit, auth, case_people, cases, catalogue, disputes, family,
-    fieldwork, grids, households, notifications, patrols, regions, residents, stats, users,
+    agreement, attachments, audit, auth, case_people, cases, catalogue, dashboard, disputes,
+    family, fieldwork, grids, households, notifications, patrols, regions, residents, scorecard,
+    stats, users,
 };
 use crate::AppState;
 
@@ -90,6 +91,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::sources))
         .routes(routes!(stats::rates))
         .routes(routes!(stats::case_counts))
+        .routes(routes!(dashboard::dashboard))
+        .routes(routes!(dashboard::map))
+        .routes(routes!(scorecard::scorecard))
+        .routes(routes!(scorecard::scorecard_xlsx))
         .routes(routes!(notifications::inbox))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::list_rules, notifications::add_rule))

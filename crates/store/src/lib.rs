@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod case_stats;
 pub mod cases;
+pub mod dashboard;
 pub mod family;
 pub mod fieldwork;
 pub mod grids;

@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod cases;
+mod dashboard;
 mod disputes;
 mod fieldwork;
 mod grids;

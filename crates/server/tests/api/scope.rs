@@ -77,6 +77,14 @@ pub const COVERED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/sources", "catalogue"),
     ("get", "/api/v1/stats/rates", "region read"),
     ("get", "/api/v1/stats/cases", "region read"),
+    ("get", "/api/v1/dashboard", "region read (dashboard.rs)"),
+    ("get", "/api/v1/dashboard/map", "region read (dashboard.rs)"),
+    ("get", "/api/v1/scorecard", "region read (dashboard.rs)"),
+    (
+        "get",
+        "/api/v1/scorecard.xlsx",
+        "region read (dashboard.rs)",
+    ),
     (
         "get",
         "/api/v1/notifications",
