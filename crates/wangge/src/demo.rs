@@ -182,7 +182,10 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
     };
     let today = Date::from_unix_millis_cst(now);
     let mut person = 0_usize;
-    for (v, vname) in &villages {
+    // Illustrative boundaries (示意), laid out ten villages to a row in 桂东县's part of
+    // the map, so the grid map and point → grid lookups have something to show.
+    let origin = (113.80, 25.95);
+    for (i, (v, vname)) in villages.iter().enumerate() {
         let short = vname
             .trim_end_matches("村委会")
             .trim_end_matches("居委会")
@@ -192,6 +195,9 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
             let grid = format!("{v}{g:03}");
             let name = format!("{short}第{}网格", ["一", "二"][g - 1]);
             add(&mut tx, &grid, &name, now).await?;
+            let cell = ((i % 10) * 2 + g - 1, i / 10);
+            let row = crate::gen::grids::cell_row(431_027, 0, cell, origin, &grid, now);
+            wangge_store::grids::put_boundary(&mut tx, &row).await?;
             stats.grids += 1;
             stats.regions += 1;
         }
@@ -284,6 +290,9 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
         ),
     )
     .await?;
+    wangge_server::grids::bump_version(&mut tx, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     tx.commit().await?;
     Ok(stats)
 }

@@ -28,6 +28,50 @@ fn vertex(seed: u64, county: usize, x2: usize, y2: usize, origin: (f64, f64)) ->
     Point::new((lng * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6)
 }
 
+/// The boundary of lattice cell `cell` as a grid row: an octagon through the cell's
+/// corners and edge midpoints, shared exactly with its neighbours. The demo draws its
+/// grids with it too.
+pub(crate) fn cell_row(
+    seed: u64,
+    county: usize,
+    cell: (usize, usize),
+    origin: (f64, f64),
+    code: &str,
+    at: i64,
+) -> GridRow {
+    let ring: Vec<Point> = [
+        (0, 0),
+        (1, 0),
+        (2, 0),
+        (2, 1),
+        (2, 2),
+        (1, 2),
+        (0, 2),
+        (0, 1),
+        (0, 0),
+    ]
+    .iter()
+    .map(|&(dx, dy)| vertex(seed, county, cell.0 * 2 + dx, cell.1 * 2 + dy, origin))
+    .collect();
+    let boundary = Boundary {
+        polygons: vec![Polygon {
+            exterior: ring,
+            holes: Vec::new(),
+        }],
+    };
+    let (min, max) = boundary.bbox();
+    GridRow {
+        code: code.to_string(),
+        boundary: boundary.to_geojson_geometry().to_string(),
+        min_lng: min.lng,
+        min_lat: min.lat,
+        max_lng: max.lng,
+        max_lat: max.lat,
+        area_m2: boundary.area_m2(),
+        updated_at: at,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn add_grids(
     w: &mut World,
@@ -47,43 +91,14 @@ pub(super) fn add_grids(
     let (mut blocks, mut groups, mut neighbors) = (0, 0, 0);
     for g in 0..n {
         let (cx, cy) = (block.0 + g % 3, block.1 + g / 3);
-        let ring: Vec<Point> = [
-            (0, 0),
-            (1, 0),
-            (2, 0),
-            (2, 1),
-            (2, 2),
-            (1, 2),
-            (0, 2),
-            (0, 1),
-            (0, 0),
-        ]
-        .iter()
-        .map(|&(dx, dy)| vertex(seed, county, cx * 2 + dx, cy * 2 + dy, origin))
-        .collect();
-        let boundary = Boundary {
-            polygons: vec![Polygon {
-                exterior: ring,
-                holes: Vec::new(),
-            }],
-        };
-        let (min, max) = boundary.bbox();
         let code = format!("{vcode}{:03}", g + 1);
         w.regions.push(region(
             &code,
             &format!("{short}第{}网格", zh_number(g + 1)),
             at,
         )?);
-        w.grid_rows.push(GridRow {
-            code: code.clone(),
-            boundary: boundary.to_geojson_geometry().to_string(),
-            min_lng: min.lng,
-            min_lat: min.lat,
-            max_lng: max.lng,
-            max_lat: max.lat,
-            area_m2: boundary.area_m2(),
-            updated_at: at,
-        });
+        w.grid_rows
+            .push(cell_row(seed, county, (cx, cy), origin, &code, at));
         // 片 → 组 → 邻 under the grid.
         for b in 0..rng.gen_range(1..=2_usize) {
             blocks += 1;

@@ -38,7 +38,7 @@ mod bulk;
 mod cases;
 mod finish;
 mod flows;
-mod grids;
+pub(crate) mod grids;
 mod intake;
 mod matters;
 mod mediate;
