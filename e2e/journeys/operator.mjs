@@ -105,6 +105,8 @@ export default async function (ctx) {
   await disp.locator("dialog form button[type=submit]").click();
   await disp.locator("dialog dd", { hasText: "13807351234" }).waitFor();
   await disp.locator("dialog button", { hasText: "关闭" }).click();
+  // The dialog leaves on its close event, one task after the click.
+  await disp.locator("dialog").waitFor({ state: "detached", timeout: 10_000 });
   assert.equal(await disp.locator("dialog").count(), 0, "the dialog is gone with the number");
   await fire(disp, "派遣", async (form) => {
     const select = form.locator("select[name=assignee]");

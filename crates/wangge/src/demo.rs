@@ -11,8 +11,9 @@ use wangge_core::region::{Level, RegionCode};
 use wangge_core::role::Role;
 use wangge_crypto::FieldCipher;
 use wangge_server::access::{audit_entry, RequestCtx};
+use wangge_store::households;
 use wangge_store::regions::{self, Region};
-use wangge_store::residents::{self, ResidentFields};
+use wangge_store::residents::ResidentFields;
 use wangge_store::users::{self, NewUser};
 use wangge_store::{audit, Store};
 
@@ -254,8 +255,47 @@ pub async fn seed(store: &Store, cipher: &FieldCipher) -> anyhow::Result<SeedSta
                 phone_enc: Some(cipher.encrypt("phone", &phone)),
                 phone_hash: Some(cipher.search_hash("phone", &phone)),
             };
-            residents::create(&mut tx, &fields, now).await?;
+            // Each lives in a household of their own at their 邻 or grid, so the phone's
+            // 走访 list and the coverage figures have people to show.
+            let household_no = format!("{v}{:03}", k + 1);
+            let address = format!("{short}{}组{}号", k + 1, 10 + person % 40);
+            let (household, _) =
+                households::upsert(&mut tx, &household_no, &fields.region_code, &address, now)
+                    .await?;
+            households::upsert_member(&mut tx, household, "head", &fields, now).await?;
             stats.residents += 1;
+        }
+        // The posts: a 网格员 for each grid (the first grid's is the demo account), and the
+        // 片长, 组长 and 邻长 of the chain.
+        let staff = [
+            (format!("{v}001"), "grid_worker", Some("full_time")),
+            (format!("{v}002"), "grid_worker", Some("part_time")),
+            (block.clone(), "block_leader", None),
+            (group.clone(), "group_leader", None),
+            (format!("{group}01"), "neighbor_leader", None),
+            (format!("{group}02"), "neighbor_leader", None),
+        ];
+        for (j, (region_code, post, employment)) in staff.into_iter().enumerate() {
+            let n = person * 10 + j;
+            let phone = format!(
+                "1{}{:09}",
+                [3, 5, 7, 8, 9][n % 5],
+                (n * 104_729) % 1_000_000_000
+            );
+            wangge_store::grids::add_post(
+                &mut tx,
+                &wangge_store::grids::PostRow {
+                    id: 0,
+                    region_code,
+                    post: post.to_string(),
+                    employment: employment.map(str::to_string),
+                    name: format!("{}{}", SURNAMES[(n / 7) % 16], GIVEN[(n / 3) % 16]),
+                    phone_enc: Some(cipher.encrypt("phone", &phone)),
+                    user_id: None,
+                    created_at: now,
+                },
+            )
+            .await?;
         }
     }
     let hash = wangge_crypto::password::hash(DEMO_PASSWORD);

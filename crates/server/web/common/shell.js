@@ -19,7 +19,7 @@ export const HOME = {
 
 const NAV = [
   { href: "/ui/ops/queue.html", text: "事件队列", roles: ["leader", "intake_operator", "dispatcher", "department_handler", "mediator", "legal_advisor", "enterprise"] },
-  { href: "/ui/ops/intake.html", text: "事件受理", roles: ["intake_operator", "dispatcher"] },
+  { href: "/ui/ops/intake.html", text: "事件受理", roles: ["intake_operator", "dispatcher", "enterprise"] },
   { href: "/ui/mediation/", text: "矛盾纠纷", roles: ["mediator", "legal_advisor", "leader", "admin"] },
   { href: "/ui/leader/dashboard.html", text: "态势总览", roles: ["leader", "admin", "dispatcher"] },
   { href: "/ui/leader/map.html", text: "网格地图", roles: ["leader", "admin", "dispatcher"] },
