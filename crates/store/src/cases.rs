@@ -303,7 +303,20 @@ pub enum CaseSort {
 }
 
 fn push_filter(q: &mut Sql, backend: Backend, scope: ScopeRanges<'_>, f: &CaseFilter<'_>) {
-    q.and_in_scope("region_code", scope);
+    // A region filter inside one of the scope's subtrees makes the scope's ranges
+    // redundant, and leaving them out matters: given two ranges on one column, SQLite
+    // picks one for the index without knowing which is narrower (a township's queue
+    // walked the whole province's open cases).
+    let region_within_scope = f.region.is_some_and(|(lo, hi)| {
+        scope.is_none_or(|ranges| {
+            ranges
+                .iter()
+                .any(|(a, b)| a.as_str() <= lo && hi <= b.as_str())
+        })
+    });
+    if !region_within_scope {
+        q.and_in_scope("region_code", scope);
+    }
     if let Some((lo, hi)) = f.region {
         q.push(" AND region_code >= ")
             .bind(lo)
