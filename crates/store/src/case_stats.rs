@@ -107,6 +107,8 @@ fn counters(r: SumRow) -> Counters {
 }
 
 /// Sums the counters of a region subtree `[lo, hi)` over months `[from, to]` (YYYY-MM).
+/// Reads the village × month table the triggers of migration 0009 keep, not the
+/// per-category rows (at ten million cases a province's month was 5 million rows away).
 pub async fn sum(
     conn: &mut AnyConnection,
     lo: &str,
@@ -115,7 +117,7 @@ pub async fn sum(
     to: &str,
 ) -> Result<Counters> {
     let r: SumRow = sqlx::query_as(&format!(
-        "SELECT {SUMS} FROM case_rollups WHERE region_code >= $1 AND region_code < $2 AND month >= $3 AND month <= $4"
+        "SELECT {SUMS} FROM case_rollups_monthly WHERE region_code >= $1 AND region_code < $2 AND month >= $3 AND month <= $4"
     ))
     .bind(lo)
     .bind(hi)
