@@ -40,7 +40,7 @@ pub async fn connect(url: &str, backend: Backend) -> Result<AnyConnection, sqlx:
 /// the timeline's `(case_id, id)`, the deadline queues where every finished case has a
 /// NULL deadline, the assignee — grow at their ends and are cheaper kept), and the
 /// full-text trigger.
-const SUSPENDED: &str = "'cases_region_state', 'cases_queue_region', 'cases_queue_state', 'cases_queue_due', 'cases_open_region', 'cases_dup', 'cases_fts_insert', 'cases_assignee', 'cases_level_due', 'cases_open_due', 'case_parties_case', 'case_parties_id_number', 'mediation_sessions_case'";
+const SUSPENDED: &str = "'cases_region_state', 'cases_queue_region', 'cases_queue_state', 'cases_queue_due', 'cases_open_region', 'cases_merged_into', 'cases_dup', 'cases_fts_insert', 'cases_assignee', 'cases_level_due', 'cases_open_due', 'case_parties_case', 'case_parties_id_number', 'mediation_sessions_case'";
 const KEY: &str = "gen.suspended";
 
 /// Drops the secondary indexes of the case tables and the FTS insert trigger; returns
