@@ -47,37 +47,10 @@ const COLUMNS: &str = "seq, at_ms, actor, action, target_type, target_id, region
 
 /// Seals `entry` onto the chain and stores it. Call inside the command's transaction.
 pub async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEntry> {
-    let key = tx.audit_key().to_vec();
-    let conn: &mut AnyConnection = tx;
-    let (seq, prev): (i64, String) = sqlx::query_as(
-        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let e = entry.seal(seq, &prev, &key);
-    sqlx::query(&format!(
-        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(e.seq)
-    .bind(e.at_ms)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.target_type)
-    .bind(&e.target_id)
-    .bind(&e.region_code)
-    .bind(&e.ip)
-    .bind(&e.request_id)
-    .bind(&e.details)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(StoreError::from_write)?;
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&e.hash)
-        .execute(conn)
-        .await?;
-    Ok(e)
+    append_many(tx, vec![entry])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Conflict("audit entry not sealed".into()))
 }
 
 /// Seals several entries onto the chain at once (a group commit's successful commands):
