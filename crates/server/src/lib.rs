@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod open311;
 pub mod openapi;
 pub mod routes;
+pub mod stats_cache;
 pub mod views;
 pub mod web;
 
@@ -66,6 +67,8 @@ pub struct AppState {
     pub cases: Arc<cases::CaseConfig>,
     /// Point → grid lookup, rebuilt when boundaries change.
     pub grid_index: Arc<grids::IndexCache>,
+    /// Coverage figures per subtree, kept until a roster changes.
+    pub coverage: Arc<stats_cache::CoverageCache>,
     /// Roster imports running or finished since start (progress and error reports).
     pub imports: Arc<
         std::sync::Mutex<std::collections::HashMap<String, Arc<routes::households::ImportJob>>>,
@@ -91,6 +94,7 @@ impl AppState {
                 std::env::temp_dir().join("wangge-attachments"),
             )),
             grid_index: Arc::default(),
+            coverage: Arc::default(),
             imports: Arc::default(),
             intake: Arc::default(),
         }

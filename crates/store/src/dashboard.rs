@@ -198,20 +198,29 @@ pub struct OverdueRow {
 /// picks them inside `cases_open_region` (keys only); the outer one reads just those
 /// rows. Ordering by `state_due_at + 0` keeps SQLite from walking `cases_open_due` in
 /// deadline order instead, which for a village would visit every overdue case of every
-/// region before finding ten of its own.
+/// region before finding ten of its own. For a `wide` subtree (a city, a province), whose
+/// cases are most of the open ones, that walk is the fast way: the inner query then reads
+/// the deadline index `cases_queue_due` from its oldest entry and stops at `limit`.
 pub async fn most_overdue(
     conn: &mut AnyConnection,
     lo: &str,
     hi: &str,
     now_ms: i64,
     limit: i64,
+    wide: bool,
 ) -> Result<Vec<OverdueRow>> {
-    Ok(sqlx::query_as::<_, OverdueRow>(
+    let inner = if wide {
+        "SELECT id FROM cases WHERE terminal = 0 AND COALESCE(state_due_at, 9223372036854775807) < $3 \
+         AND region_code >= $1 AND region_code < $2 \
+         ORDER BY COALESCE(state_due_at, 9223372036854775807), id LIMIT $4"
+    } else {
+        "SELECT id FROM cases WHERE terminal = 0 AND region_code >= $1 AND region_code < $2 \
+         AND state_due_at < $3 ORDER BY state_due_at + 0, id LIMIT $4"
+    };
+    Ok(sqlx::query_as::<_, OverdueRow>(&format!(
         "SELECT id, number, type, category, region_code, title, state, state_entered_at, state_due_at, \
-         supervise_level FROM cases WHERE id IN (SELECT id FROM cases WHERE terminal = 0 \
-         AND region_code >= $1 AND region_code < $2 AND state_due_at < $3 \
-         ORDER BY state_due_at + 0, id LIMIT $4) ORDER BY state_due_at, id",
-    )
+         supervise_level FROM cases WHERE id IN ({inner}) ORDER BY state_due_at, id"
+    ))
     .bind(lo)
     .bind(hi)
     .bind(now_ms)
@@ -291,7 +300,8 @@ async fn count(conn: &mut AnyConnection, sql: &str, lo: &str, hi: &str) -> Resul
 /// Five small queries, each an index range on the subtree: the grid nodes
 /// (`regions` primary key), the posts (`posts_region`), the households
 /// (`households_region`), and the households at nodes with a 邻长 — driven from the
-/// subtree's 邻长 posts, one `households_region` range per 邻.
+/// subtree's 邻长 posts, one `households_region` range per 邻 (each household once, however
+/// many 邻长 its 邻 has).
 pub async fn coverage(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<CoverageFigures> {
     let mut c = CoverageFigures {
         grids: count(
@@ -310,8 +320,8 @@ pub async fn coverage(conn: &mut AnyConnection, lo: &str, hi: &str) -> Result<Co
         .await?,
         households_covered: count(
             conn,
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM posts p JOIN households h ON h.region_code = p.region_code \
-             WHERE p.region_code >= $1 AND p.region_code < $2 AND p.post = 'neighbor_leader'",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM households WHERE region_code IN (SELECT DISTINCT region_code \
+             FROM posts WHERE region_code >= $1 AND region_code < $2 AND post = 'neighbor_leader')",
             lo,
             hi,
         )

@@ -24,7 +24,7 @@ use wangge_core::rates::{compute, Counters, Rate, Rates};
 use wangge_core::region::{Level, RegionCode};
 use wangge_core::role::Permission;
 use wangge_core::workflow::{card, Card};
-use wangge_store::{dashboard as q, regions, AnyConnection, StoreError};
+use wangge_store::{dashboard as q, nodes, regions, AnyConnection, StoreError};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -229,6 +229,20 @@ pub(crate) fn rate(numerator: f64, denominator: i64) -> Rate {
     }
 }
 
+fn sub(a: &mut Counters, b: &Counters) {
+    a.created -= b.created;
+    a.dispatched -= b.dispatched;
+    a.responded_on_time -= b.responded_on_time;
+    a.closed -= b.closed;
+    a.closed_on_time -= b.closed_on_time;
+    a.handling_ms -= b.handling_ms;
+    a.rated -= b.rated;
+    a.satisfied -= b.satisfied;
+    a.basic_satisfied -= b.basic_satisfied;
+    a.unsatisfied -= b.unsatisfied;
+    a.solved -= b.solved;
+}
+
 pub(crate) fn add(a: &mut Counters, b: &Counters) {
     a.created += b.created;
     a.dispatched += b.dispatched;
@@ -357,15 +371,106 @@ async fn open_figures(
     Ok((open, overdue))
 }
 
+/// The remainder key: figures of the region not in any child (cases raised at the
+/// region's own level). It matches no child's prefix, so the drill-down reports it as
+/// `direct`.
+const REST: &str = "";
+
+/// A node region's monthly counters as [`q::ChildMonth`] rows keyed by child prefix, plus
+/// one [`REST`] row per month for what its children do not hold (so that all rows add up
+/// to the region's own node).
+async fn node_rollups(
+    conn: &mut AnyConnection,
+    level: Level,
+    child: Level,
+    lo: &str,
+    hi: &str,
+    from: &str,
+    to: &str,
+) -> ApiResult<Vec<q::ChildMonth>> {
+    let own = nodes::months(conn, level.as_str(), lo, hi, from, to).await?;
+    let children = nodes::months(conn, child.as_str(), lo, hi, from, to).await?;
+    let mut rest: BTreeMap<String, Counters> =
+        own.into_iter().map(|r| (r.month, r.counters)).collect();
+    let len = child.prefix_len();
+    let mut rows = Vec::with_capacity(children.len() + rest.len());
+    for r in children {
+        sub(rest.entry(r.month.clone()).or_default(), &r.counters);
+        rows.push(q::ChildMonth {
+            prefix: r.node.get(..len).unwrap_or(&r.node).to_string(),
+            month: r.month,
+            counters: r.counters,
+        });
+    }
+    rows.extend(
+        rest.into_iter()
+            .filter(|(_, c)| *c != Counters::default())
+            .map(|(month, counters)| q::ChildMonth {
+                prefix: REST.to_string(),
+                month,
+                counters,
+            }),
+    );
+    Ok(rows)
+}
+
+/// Open and overdue cases of a node region per child prefix, plus the [`REST`] of each.
+async fn node_open_figures(
+    state: &AppState,
+    region: &RegionCode,
+    child: Level,
+    now: i64,
+) -> ApiResult<(HashMap<String, i64>, HashMap<String, i64>)> {
+    let (lo, hi) = region.subtree_range();
+    let len = child.prefix_len();
+    let mut conn = state.store.read().await?;
+    let mut open: HashMap<String, i64> = HashMap::new();
+    let mut own_open = 0;
+    for (_, t, s, n) in nodes::states(&mut conn, region.level().as_str(), &lo, &hi).await? {
+        if is_open(state, &t, &s) {
+            own_open += n;
+        }
+    }
+    for (node, t, s, n) in nodes::states(&mut conn, child.as_str(), &lo, &hi).await? {
+        if is_open(state, &t, &s) {
+            *open
+                .entry(node.get(..len).unwrap_or(&node).to_string())
+                .or_default() += n;
+        }
+    }
+    let mut overdue: HashMap<String, i64> =
+        nodes::overdue_by_child(&mut conn, child.as_str(), &lo, &hi, len, now)
+            .await?
+            .into_iter()
+            .collect();
+    let own_overdue = nodes::overdue_total(
+        &mut conn,
+        region.level().as_str(),
+        region.as_str(),
+        &lo,
+        &hi,
+        now,
+    )
+    .await?;
+    for (map, own) in [(&mut open, own_open), (&mut overdue, own_overdue)] {
+        let rest = own - map.values().sum::<i64>();
+        if rest != 0 {
+            *map.entry(REST.to_string()).or_default() += rest;
+        }
+    }
+    Ok((open, overdue))
+}
+
 /// The open cases longest past their deadline, with names for people.
 async fn overdue_list(
     state: &AppState,
     lo: &str,
     hi: &str,
     now: i64,
+    wide: bool,
 ) -> ApiResult<Vec<OverdueCase>> {
     let mut conn = state.store.read().await?;
-    let rows = q::most_overdue(&mut conn, lo, hi, now, OVERDUE_LIST).await?;
+    let rows = q::most_overdue(&mut conn, lo, hi, now, OVERDUE_LIST, wide).await?;
     let mut names: HashMap<String, String> = HashMap::new();
     let mut list = Vec::with_capacity(rows.len());
     for r in rows {
@@ -431,6 +536,12 @@ pub async fn dashboard(
     // The rollups and state counts stop at villages: children below that are not split.
     let rollup_len = child_len.unwrap_or(region.as_str().len()).min(12);
     let open_len = child_len.unwrap_or(region.as_str().len());
+    // A county's, a city's or a province's children are statistical nodes: their figures
+    // (and the region's own) come from the node tables, a few rows per child.
+    let node_children = match region.level() {
+        Level::Province | Level::City | Level::County => child_level,
+        _ => None,
+    };
     let trend_from = shift_month(today.date.year, today.date.month, -11);
     let from = trend_from.clone().min(today.year_from.clone());
     let (lo, hi, from) = (lo.as_str(), hi.as_str(), from.as_str());
@@ -457,10 +568,16 @@ pub async fn dashboard(
         },
         async {
             let mut conn = store.read().await?;
-            Ok::<_, ApiError>(
-                q::rollups_by_child_month(&mut conn, lo, hi, rollup_len, from, &today.month)
-                    .await?,
-            )
+            Ok::<_, ApiError>(match node_children {
+                Some(child) => {
+                    node_rollups(&mut conn, region.level(), child, lo, hi, from, &today.month)
+                        .await?
+                }
+                None => {
+                    q::rollups_by_child_month(&mut conn, lo, hi, rollup_len, from, &today.month)
+                        .await?
+                }
+            })
         },
         async {
             let mut conn = store.read().await?;
@@ -482,10 +599,16 @@ pub async fn dashboard(
                     .collect::<Vec<_>>(),
             )
         },
-        open_figures(&state, lo, hi, open_len, now),
+        async {
+            match node_children {
+                Some(child) => node_open_figures(&state, &region, child, now).await,
+                None => open_figures(&state, lo, hi, open_len, now).await,
+            }
+        },
         async {
             if caller.role.may(Permission::ReadCases) {
-                Ok::<_, ApiError>(Some(overdue_list(&state, lo, hi, now).await?))
+                let wide = region.level() <= Level::City;
+                Ok::<_, ApiError>(Some(overdue_list(&state, lo, hi, now, wide).await?))
             } else {
                 Ok(None)
             }
@@ -493,7 +616,7 @@ pub async fn dashboard(
         async {
             let mut conn = store.read().await?;
             let d = q::disputes(&mut conn, lo, hi, &today.year_from, &today.month).await?;
-            let c = q::coverage(&mut conn, lo, hi).await?;
+            let c = state.coverage.get(&mut conn, lo, hi).await?;
             Ok::<_, ApiError>((d, c))
         },
     )?;

@@ -159,7 +159,7 @@ async fn build(
     let path = path(&mut conn, caller, &region, &me).await?;
 
     let d = mediation(q::disputes(&mut conn, &lo, &hi, &from_month, &to_month).await?);
-    let c = coverage(q::coverage(&mut conn, &lo, &hi).await?);
+    let c = coverage(state.coverage.get(&mut conn, &lo, &hi).await?);
     let (done, plans) = q::patrols(&mut conn, &lo, &hi, start_ms, end_ms).await?;
     // A plan is due from the day it was made (or the year's first day).
     let planned: i64 = plans

@@ -4,12 +4,17 @@
 //! instead of a flush and merge at every statement). Their definitions are
 //! kept in `meta` under `gen.suspended` until they are back, so a run that dies half-way
 //! is restored by the next `wangge gen` (which then refuses the non-empty database).
+//!
+//! The triggers that keep the dashboard's derived tables (`wangge_store::derived`) stay
+//! away longer: until the run's rollups and state counts are written too. Then
+//! [`restore_derived`] puts them back and computes the derived tables in one pass each,
+//! instead of several upserts per generated row.
 
 use std::str::FromStr;
 
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
-use wangge_store::Backend;
+use wangge_store::{derived, Backend};
 
 /// The generator's own connection. Statement logging is off (bulk statements are slow
 /// by design). On SQLite it runs with `synchronous = OFF` (a bulk load: a crash loses the
@@ -43,12 +48,18 @@ pub async fn connect(url: &str, backend: Backend) -> Result<AnyConnection, sqlx:
 const SUSPENDED: &str = "'cases_region_state', 'cases_queue_region', 'cases_queue_state', 'cases_queue_due', 'cases_open_region', 'cases_merged_into', 'cases_dup', 'cases_fts_insert', 'cases_assignee', 'cases_level_due', 'cases_open_due', 'case_parties_case', 'case_parties_id_number', 'mediation_sessions_case'";
 const KEY: &str = "gen.suspended";
 
-/// Drops the secondary indexes of the case tables and the FTS insert trigger; returns
-/// their `CREATE` statements (also saved in `meta`).
+/// Drops the secondary indexes of the case tables, the FTS insert trigger and the
+/// derived tables' triggers; returns their `CREATE` statements (also saved in `meta`).
 pub async fn suspend(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     restore(conn).await?;
+    restore_derived(conn).await?;
+    let derived_names = derived::SQLITE_TRIGGERS
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let defs: Vec<(String, String, String)> = sqlx::query_as(&format!(
-        "SELECT type, name, sql FROM sqlite_master WHERE name IN ({SUSPENDED}) \
+        "SELECT type, name, sql FROM sqlite_master WHERE name IN ({SUSPENDED}, {derived_names}) \
          AND sql IS NOT NULL ORDER BY name"
     ))
     .fetch_all(&mut *conn)
@@ -82,7 +93,9 @@ pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
     let Some((json,)) = pending else {
         return Ok(false);
     };
-    let defs: Vec<String> = serde_json::from_str(&json).unwrap_or_default();
+    let all: Vec<String> = serde_json::from_str(&json).unwrap_or_default();
+    let (derived_defs, defs): (Vec<String>, Vec<String>) =
+        all.into_iter().partition(|sql| is_derived(sql));
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     for sql in &defs {
         let sql = sql
@@ -112,6 +125,60 @@ pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
         .bind(KEY)
         .execute(&mut *tx)
         .await?;
+    if !derived_defs.is_empty() {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+            .bind(DERIVED_KEY)
+            .bind(serde_json::Value::from(derived_defs).to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+const DERIVED_KEY: &str = "gen.suspended_derived";
+
+fn is_derived(sql: &str) -> bool {
+    derived::SQLITE_TRIGGERS
+        .iter()
+        .any(|n| sql.starts_with(&format!("CREATE TRIGGER {n} ")))
+}
+
+/// Puts back the derived tables' triggers that [`restore`] left aside and computes the
+/// tables from their sources, in one transaction. Returns whether anything was pending.
+pub async fn restore_derived(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let pending = restore_derived_in(&mut tx).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// [`restore_derived`] inside the caller's transaction (the one writing the run's
+/// rollups), so the derived tables never lag their sources in a committed state.
+pub async fn restore_derived_in(tx: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let pending: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+        .bind(DERIVED_KEY)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((json,)) = pending else {
+        return Ok(false);
+    };
+    let defs: Vec<String> = serde_json::from_str(&json).unwrap_or_default();
+    put_back_derived(tx, &defs).await?;
+    Ok(true)
+}
+
+async fn put_back_derived(tx: &mut AnyConnection, defs: &[String]) -> Result<(), sqlx::Error> {
+    derived::rebuild(tx)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    for sql in defs {
+        let sql = sql.replacen("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1);
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    sqlx::query("DELETE FROM meta WHERE key = $1")
+        .bind(DERIVED_KEY)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

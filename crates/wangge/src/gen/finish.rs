@@ -84,6 +84,11 @@ pub async fn finish(
     write::insert(&mut tx, store.backend(), rollups).await?;
     write::insert(&mut tx, store.backend(), states).await?;
     write::insert(&mut tx, store.backend(), counters).await?;
+    if store.backend() == Backend::Sqlite {
+        // The derived tables' triggers were set aside for the load: compute the tables
+        // from everything written, then put the triggers back.
+        super::bulk::restore_derived_in(&mut tx).await?;
+    }
     if store.backend() == Backend::Postgres {
         // Ids were given explicitly: move the sequences past them.
         for table in ["cases", "households"] {

@@ -124,8 +124,10 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     let cipher = cfg.cipher(&dir, true)?;
     let case_cfg = cfg.case_config(&dir)?;
     let mut conn = store.read().await?;
-    if store.backend() == Backend::Sqlite && bulk::restore(&mut conn).await? {
-        eprintln!("已恢复上次中断的 gen 暂时移除的索引");
+    if store.backend() == Backend::Sqlite
+        && (bulk::restore(&mut conn).await? | bulk::restore_derived(&mut conn).await?)
+    {
+        eprintln!("已恢复上次中断的 gen 暂时移除的索引与触发器");
     }
     let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
         .fetch_one(&mut *conn)
