@@ -210,12 +210,16 @@ pub async fn most_overdue(
     wide: bool,
 ) -> Result<Vec<OverdueRow>> {
     let inner = if wide {
-        "SELECT id FROM cases WHERE terminal = 0 AND COALESCE(state_due_at, 9223372036854775807) < $3 \
-         AND region_code >= $1 AND region_code < $2 \
-         ORDER BY COALESCE(state_due_at, 9223372036854775807), id LIMIT $4"
+        format!(
+            "SELECT id FROM {} WHERE terminal = 0 AND COALESCE(state_due_at, 9223372036854775807) < $3 \
+             AND region_code >= $1 AND region_code < $2 \
+             ORDER BY COALESCE(state_due_at, 9223372036854775807), id LIMIT $4",
+            crate::nodes::cases_by_deadline(conn)
+        )
     } else {
         "SELECT id FROM cases WHERE terminal = 0 AND region_code >= $1 AND region_code < $2 \
          AND state_due_at < $3 ORDER BY state_due_at + 0, id LIMIT $4"
+            .to_string()
     };
     Ok(sqlx::query_as::<_, OverdueRow>(&format!(
         "SELECT id, number, type, category, region_code, title, state, state_entered_at, state_due_at, \

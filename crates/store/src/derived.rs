@@ -1,7 +1,9 @@
-//! The tables kept by trigger from others (migrations 0009 and 0014), computed again from
-//! their sources in one pass each. A bulk load (`wangge gen`) sets the triggers aside while
-//! millions of rows go in and calls [`rebuild`] once at the end: a few grouped scans
-//! instead of several upserts per row. The statements are the migrations' own back-fills.
+//! The case tables kept by trigger from others (migrations 0009 and 0014), computed again
+//! from their sources in one pass each. A bulk load (`wangge gen`) sets the triggers aside
+//! while millions of rows go in and calls [`rebuild`] once at the end: a few grouped scans
+//! instead of several upserts per row. They compute what the migrations' back-fills do.
+//! (`dispute_months` keeps its trigger during a load: it reads the dispute's case row,
+//! which is in memory while the case is written and far away on disk afterwards.)
 
 use sqlx::{AnyConnection, Executor};
 
@@ -22,16 +24,44 @@ pub const SQLITE_TRIGGERS: &[&str] = &[
     "cases_due_days_insert",
     "cases_due_days_update",
     "cases_due_days_delete",
-    "dispute_months_insert",
-    "dispute_months_update",
-    "dispute_months_delete",
 ];
+
+/// Levels of a 12-digit code and the length of their significant prefix, deepest first.
+const LEVELS: [(&str, usize); 5] = [
+    ("village", 12),
+    ("township", 9),
+    ("county", 6),
+    ("city", 4),
+    ("province", 2),
+];
+
+/// SQL: `col` is a code exactly at the level whose prefix has length `len` (its own digits
+/// not all zero, every deeper digit zero).
+fn exactly_at(col: &str, len: usize) -> String {
+    let above = LEVELS.iter().map(|l| l.1).find(|&l| l < len).unwrap_or(0);
+    let own = format!(
+        "SUBSTR({col}, {}, {}) <> '{}'",
+        above + 1,
+        len - above,
+        "0".repeat(len - above)
+    );
+    if len == 12 {
+        own
+    } else {
+        format!(
+            "{own} AND SUBSTR({col}, {}, {}) = '{}'",
+            len + 1,
+            12 - len,
+            "0".repeat(12 - len)
+        )
+    }
+}
 
 const C: &str = "created, dispatched, responded_on_time, closed, closed_on_time, handling_ms, \
                  rated, satisfied, basic_satisfied, unsatisfied, solved";
 
-/// Empties the derived tables and fills them from `case_rollups`, `case_state_counts`,
-/// `cases` and `dispute_details`, in dependency order. Call inside a transaction, with the
+/// Empties the derived case tables and fills them from `case_rollups`,
+/// `case_state_counts` and `cases`, in dependency order. Call inside a transaction, with the
 /// triggers absent (or the sums would count twice).
 pub async fn rebuild(conn: &mut AnyConnection) -> Result<()> {
     let sums = |alias: &str| {
@@ -50,17 +80,39 @@ pub async fn rebuild(conn: &mut AnyConnection) -> Result<()> {
             sums("r")
         ),
         "DELETE FROM case_category_months".to_string(),
-        // Villages, then every node above (node_levels): each rollup row once per level.
+        // Villages from the rollups, in their key order (no sort) …
         "INSERT INTO case_category_months (node, month, category, created) \
-         SELECT node, month, category, SUM(created) FROM ( \
-         SELECT region_code AS node, month, category, created FROM case_rollups \
-         WHERE SUBSTR(region_code, 10, 3) <> '000' \
-         UNION ALL \
-         SELECT SUBSTR(r.region_code, 1, l.len) || l.pad AS node, r.month, r.category, r.created \
-         FROM case_rollups r JOIN node_levels l \
-         ON SUBSTR(r.region_code, l.seg_start, l.len - l.seg_start + 1) <> l.zeros \
-         ) AS levels GROUP BY node, month, category HAVING SUM(created) <> 0"
+         SELECT region_code, month, category, SUM(created) FROM case_rollups \
+         WHERE SUBSTR(region_code, 10, 3) <> '000' GROUP BY region_code, month, category \
+         HAVING SUM(created) <> 0"
             .to_string(),
+    ];
+    for s in statements {
+        conn.execute(s.as_str()).await?;
+    }
+    // … then each level from the one below it plus the rollups raised at that level
+    // itself: each step sorts the rows of one level, not every rollup five times.
+    for w in LEVELS.windows(2) {
+        let ((_, below_len), (_, len)) = (w[0], w[1]);
+        let pad = "0".repeat(12 - len);
+        conn.execute(
+            format!(
+                "INSERT INTO case_category_months (node, month, category, created) \
+                 SELECT node, month, category, SUM(created) FROM ( \
+                 SELECT SUBSTR(node, 1, {len}) || '{pad}' AS node, month, category, created \
+                 FROM case_category_months WHERE {at_below} \
+                 UNION ALL \
+                 SELECT SUBSTR(region_code, 1, {len}) || '{pad}', month, category, created \
+                 FROM case_rollups WHERE {at} \
+                 ) AS levels GROUP BY node, month, category HAVING SUM(created) <> 0",
+                at_below = exactly_at("node", below_len),
+                at = exactly_at("region_code", len),
+            )
+            .as_str(),
+        )
+        .await?;
+    }
+    let statements = [
         "DELETE FROM case_node_months".to_string(),
         format!(
             "INSERT INTO case_node_months (level, node, month, {C}) \
@@ -87,14 +139,6 @@ pub async fn rebuild(conn: &mut AnyConnection) -> Result<()> {
             n = node("c.region_code"),
             o = on("c.region_code")
         ),
-        "DELETE FROM dispute_months".to_string(),
-        "INSERT INTO dispute_months (region_code, month, screened, resolved, failed, civil_to_criminal, \
-         criminal_to_homicide) SELECT c.rollup_region, c.month, COUNT(*), \
-         SUM(CASE WHEN d.outcome = 'success' THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN d.outcome = 'failure' THEN 1 ELSE 0 END), SUM(d.civil_to_criminal), \
-         SUM(d.criminal_to_homicide) FROM dispute_details d JOIN cases c ON c.id = d.case_id \
-         GROUP BY c.rollup_region, c.month"
-            .to_string(),
     ];
     for s in statements {
         conn.execute(s.as_str()).await?;

@@ -216,6 +216,36 @@ async fn rollups_agree_with_cases(dir: &Path) {
     )
     .await;
     assert_eq!(mismatched, 0);
+    // The dashboard's derived tables, computed after the load with their triggers set
+    // aside, hold what the cases say at every level; and the triggers are back.
+    for (sql, expected) in [
+        ("SELECT CAST(SUM(created) AS BIGINT) FROM case_rollups_monthly", "2000"),
+        ("SELECT CAST(SUM(created) AS BIGINT) FROM case_category_months WHERE node LIKE '__0000000000'", "2000"),
+        ("SELECT CAST(SUM(created) AS BIGINT) FROM case_node_months WHERE level = 'province'", "2000"),
+        ("SELECT CAST(SUM(created) AS BIGINT) FROM case_node_months WHERE level = 'township'", "2000"),
+        ("SELECT CAST(SUM(n) AS BIGINT) FROM case_node_states WHERE level = 'county'", "2000"),
+        (
+            "SELECT CAST(SUM(n) AS BIGINT) FROM case_node_due_days WHERE level = 'province'",
+            "SELECT COUNT(*) FROM cases WHERE terminal = 0 AND state_due_at IS NOT NULL",
+        ),
+        (
+            "SELECT CAST(SUM(screened) AS BIGINT) FROM dispute_months",
+            "SELECT COUNT(*) FROM dispute_details",
+        ),
+        (
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'case_node_%' \
+             OR name LIKE 'cases_due_days_%' OR name LIKE 'case_rollups_derive_%' OR name LIKE 'dispute_months_%')",
+            "15",
+        ),
+        ("SELECT COUNT(*) FROM meta WHERE key LIKE 'gen.%'", "0"),
+    ] {
+        let want = match expected.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => one(&mut c, expected).await,
+        };
+        assert_eq!(one(&mut c, sql).await, want, "{sql}");
+    }
+    assert!(one(&mut c, "SELECT COUNT(*) FROM case_node_due_days").await > 0);
     // The counters continue where the numbers stop.
     let counters: Vec<(String, i64, i64)> =
         sqlx::query_as("SELECT county, CAST(year AS BIGINT), last_seq FROM case_counters")
