@@ -194,6 +194,8 @@ pub fn audit_entry(
 ) -> AuditEntry {
     AuditEntry {
         seq: 0,
+        chain: 0,
+        chain_seq: 0,
         at_ms: now_ms,
         actor: actor.to_string(),
         action: action.to_string(),

@@ -2,10 +2,12 @@
 //! both maintained in the transaction of each event, so reading a county or a province is
 //! a sum over a key range of small tables.
 
+use std::collections::BTreeMap;
+
 use sqlx::AnyConnection;
 use wangge_core::rates::Counters;
 
-use crate::Result;
+use crate::{Backend, Result, Tx};
 
 /// Adds `d` to the counters of (region, month, category, source).
 pub async fn bump(
@@ -16,40 +18,32 @@ pub async fn bump(
     source: &str,
     d: &Counters,
 ) -> Result<()> {
-    sqlx::query(
+    let sql = upsert_sql(
         "INSERT INTO case_rollups (region_code, month, category, source, created, dispatched, \
          responded_on_time, closed, closed_on_time, handling_ms, rated, satisfied, basic_satisfied, \
-         unsatisfied, solved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (region_code, month, category, source) DO UPDATE SET \
-         created = case_rollups.created + excluded.created, \
-         dispatched = case_rollups.dispatched + excluded.dispatched, \
-         responded_on_time = case_rollups.responded_on_time + excluded.responded_on_time, \
-         closed = case_rollups.closed + excluded.closed, \
-         closed_on_time = case_rollups.closed_on_time + excluded.closed_on_time, \
-         handling_ms = case_rollups.handling_ms + excluded.handling_ms, \
-         rated = case_rollups.rated + excluded.rated, \
-         satisfied = case_rollups.satisfied + excluded.satisfied, \
-         basic_satisfied = case_rollups.basic_satisfied + excluded.basic_satisfied, \
-         unsatisfied = case_rollups.unsatisfied + excluded.unsatisfied, \
-         solved = case_rollups.solved + excluded.solved",
-    )
-    .bind(region)
-    .bind(month)
-    .bind(category)
-    .bind(source)
-    .bind(d.created)
-    .bind(d.dispatched)
-    .bind(d.responded_on_time)
-    .bind(d.closed)
-    .bind(d.closed_on_time)
-    .bind(d.handling_ms)
-    .bind(d.rated)
-    .bind(d.satisfied)
-    .bind(d.basic_satisfied)
-    .bind(d.unsatisfied)
-    .bind(d.solved)
-    .execute(conn)
-    .await?;
+         unsatisfied, solved) VALUES ",
+        1,
+        15,
+        ROLLUP_CONFLICT,
+    );
+    sqlx::query(&sql)
+        .bind(region)
+        .bind(month)
+        .bind(category)
+        .bind(source)
+        .bind(d.created)
+        .bind(d.dispatched)
+        .bind(d.responded_on_time)
+        .bind(d.closed)
+        .bind(d.closed_on_time)
+        .bind(d.handling_ms)
+        .bind(d.rated)
+        .bind(d.satisfied)
+        .bind(d.basic_satisfied)
+        .bind(d.unsatisfied)
+        .bind(d.solved)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -79,6 +73,166 @@ pub async fn move_state(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Rollup changes gathered over many cases (a group commit's batch) and written together
+/// at the end of its transaction by [`Tally::write`]: summed per key, in key order, in
+/// multi-row statements.
+///
+/// Every new case adds to rows that other new cases share (its village's month, the
+/// county's and province's category months through the 0009 triggers, the state counts).
+/// Written case by case, a batch held those row locks from its first case to its commit,
+/// so the batches of two server processes on one PostgreSQL database waited for each
+/// other whole. Written last, they are held only for the write and the commit.
+#[derive(Debug, Default)]
+pub struct Tally {
+    rollups: BTreeMap<(String, String, String, String), Counters>,
+    states: BTreeMap<(String, String, String), i64>,
+}
+
+impl Tally {
+    /// As [`bump`], deferred.
+    pub fn bump(&mut self, region: &str, month: &str, category: &str, source: &str, d: &Counters) {
+        let key = (region.into(), month.into(), category.into(), source.into());
+        add(self.rollups.entry(key).or_default(), d);
+    }
+
+    /// As [`move_state`] for a new case (no state before), deferred.
+    pub fn enter_state(&mut self, region: &str, case_type: &str, state: &str) {
+        *self
+            .states
+            .entry((region.into(), case_type.into(), state.into()))
+            .or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        for (k, d) in other.rollups {
+            add(self.rollups.entry(k).or_default(), &d);
+        }
+        for (k, n) in other.states {
+            *self.states.entry(k).or_default() += n;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rollups.is_empty() && self.states.is_empty()
+    }
+
+    /// Writes the gathered changes; call last in the transaction, just before commit.
+    ///
+    /// PostgreSQL: the rollup triggers lock derived rows in an order no sort of these keys
+    /// can make the same for every batch (a village's month and a county's category month
+    /// cross), so two batches writing at once could deadlock. A transaction-scoped advisory
+    /// lock makes batches take turns for this last step only (the wait is one write and one
+    /// commit); single-case commands keep their row locks as before. SQLite has one writer.
+    pub async fn write(self, tx: &mut Tx) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        if tx.backend() == Backend::Postgres {
+            sqlx::query(
+                "SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.wangge.rollups'))",
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        let conn: &mut AnyConnection = tx;
+        let rollups: Vec<_> = self.rollups.into_iter().collect();
+        for part in rollups.chunks(ROWS_PER_STATEMENT) {
+            let sql = upsert_sql(
+                "INSERT INTO case_rollups (region_code, month, category, source, created, dispatched, \
+                 responded_on_time, closed, closed_on_time, handling_ms, rated, satisfied, basic_satisfied, \
+                 unsatisfied, solved) VALUES ",
+                part.len(),
+                15,
+                ROLLUP_CONFLICT,
+            );
+            let mut q = sqlx::query(&sql);
+            for ((region, month, category, source), d) in part {
+                q = q
+                    .bind(region)
+                    .bind(month)
+                    .bind(category)
+                    .bind(source)
+                    .bind(d.created)
+                    .bind(d.dispatched)
+                    .bind(d.responded_on_time)
+                    .bind(d.closed)
+                    .bind(d.closed_on_time)
+                    .bind(d.handling_ms)
+                    .bind(d.rated)
+                    .bind(d.satisfied)
+                    .bind(d.basic_satisfied)
+                    .bind(d.unsatisfied)
+                    .bind(d.solved);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        let states: Vec<_> = self.states.into_iter().collect();
+        for part in states.chunks(ROWS_PER_STATEMENT) {
+            let sql = upsert_sql(
+                "INSERT INTO case_state_counts (region_code, type, state, n) VALUES ",
+                part.len(),
+                4,
+                " ON CONFLICT (region_code, type, state) DO UPDATE SET n = case_state_counts.n + excluded.n",
+            );
+            let mut q = sqlx::query(&sql);
+            for ((region, case_type, state), n) in part {
+                q = q.bind(region).bind(case_type).bind(state).bind(*n);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per multi-row statement (15 parameters each at most).
+const ROWS_PER_STATEMENT: usize = 128;
+
+const ROLLUP_CONFLICT: &str = " ON CONFLICT (region_code, month, category, source) DO UPDATE SET \
+     created = case_rollups.created + excluded.created, \
+     dispatched = case_rollups.dispatched + excluded.dispatched, \
+     responded_on_time = case_rollups.responded_on_time + excluded.responded_on_time, \
+     closed = case_rollups.closed + excluded.closed, \
+     closed_on_time = case_rollups.closed_on_time + excluded.closed_on_time, \
+     handling_ms = case_rollups.handling_ms + excluded.handling_ms, \
+     rated = case_rollups.rated + excluded.rated, \
+     satisfied = case_rollups.satisfied + excluded.satisfied, \
+     basic_satisfied = case_rollups.basic_satisfied + excluded.basic_satisfied, \
+     unsatisfied = case_rollups.unsatisfied + excluded.unsatisfied, \
+     solved = case_rollups.solved + excluded.solved";
+
+/// `head` followed by `rows` groups of `cols` numbered parameters, then `tail`.
+fn upsert_sql(head: &str, rows: usize, cols: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * cols * 5 + tail.len());
+    sql.push_str(head);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    sql
+}
+
+fn add(to: &mut Counters, d: &Counters) {
+    to.created += d.created;
+    to.dispatched += d.dispatched;
+    to.responded_on_time += d.responded_on_time;
+    to.closed += d.closed;
+    to.closed_on_time += d.closed_on_time;
+    to.handling_ms += d.handling_ms;
+    to.rated += d.rated;
+    to.satisfied += d.satisfied;
+    to.basic_satisfied += d.basic_satisfied;
+    to.unsatisfied += d.unsatisfied;
+    to.solved += d.solved;
 }
 
 const SUMS: &str = "CAST(COALESCE(SUM(created), 0) AS BIGINT), CAST(COALESCE(SUM(dispatched), 0) AS BIGINT), \

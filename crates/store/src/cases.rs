@@ -61,16 +61,35 @@ const COLUMNS: &str =
 
 /// The next sequence number of a county's year: `431027-2026-000123`.
 pub async fn next_number(conn: &mut AnyConnection, county: &str, year: i32) -> Result<String> {
-    let (seq,): (i64,) = sqlx::query_as(
-        "INSERT INTO case_counters (county, year, last_seq) VALUES ($1, $2, 1) \
-         ON CONFLICT (county, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 \
+    let seq = reserve_numbers(conn, county, year, 1).await?;
+    Ok(number_text(county, year, seq))
+}
+
+/// Reserves `n` consecutive numbers of a county's year and returns the first. Group
+/// commit on PostgreSQL calls this in a statement of its own before the batch, so the
+/// counter row is locked for a moment, not for a whole batch (ADR 0013).
+pub async fn reserve_numbers(
+    conn: &mut AnyConnection,
+    county: &str,
+    year: i32,
+    n: i64,
+) -> Result<i64> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO case_counters (county, year, last_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (county, year) DO UPDATE SET last_seq = case_counters.last_seq + excluded.last_seq \
          RETURNING last_seq",
     )
     .bind(county)
     .bind(i64::from(year))
+    .bind(n)
     .fetch_one(conn)
     .await?;
-    Ok(format!("{county}-{year}-{seq:06}"))
+    Ok(last - n + 1)
+}
+
+/// A case number as people read it: `431027-2026-000123`.
+pub fn number_text(county: &str, year: i32, seq: i64) -> String {
+    format!("{county}-{year}-{seq:06}")
 }
 
 /// Inserts a new case row (id and version are assigned).
@@ -480,6 +499,40 @@ pub async fn duplicate_candidates(
     .bind(rollup_region)
     .bind(since_ms)
     .bind(exclude_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// What the duplicate check compares of a candidate: a new case's intake reads only these
+/// columns (decoding 50 whole rows per new case cost more than the comparison itself).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DuplicateSketch {
+    pub id: i64,
+    pub category: String,
+    pub region_code: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub created_at: i64,
+    pub title: String,
+    pub description: String,
+}
+
+/// The same candidates as [`duplicate_candidates`], for a case not yet inserted, with only
+/// the columns the comparison needs.
+pub async fn duplicate_sketches(
+    conn: &mut AnyConnection,
+    category: &str,
+    rollup_region: &str,
+    since_ms: i64,
+) -> Result<Vec<DuplicateSketch>> {
+    Ok(sqlx::query_as::<_, DuplicateSketch>(
+        "SELECT id, category, region_code, lat, lng, created_at, title, description FROM cases \
+         WHERE category = $1 AND rollup_region = $2 AND created_at >= $3 \
+         AND terminal = 0 AND merged_into IS NULL ORDER BY id DESC LIMIT 50",
+    )
+    .bind(category)
+    .bind(rollup_region)
+    .bind(since_ms)
     .fetch_all(conn)
     .await?)
 }

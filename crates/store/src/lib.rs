@@ -123,12 +123,19 @@ pub struct Store {
     backend: Backend,
     /// Key of the audit chain's HMAC; set from the master key by whoever opens the store.
     audit_key: std::sync::Arc<Vec<u8>>,
+    /// The audit chain this process seals onto (ADR 0013): 0 unless it claimed another.
+    audit_chain: i64,
+    /// PostgreSQL: the session holding the advisory lock that reserves `audit_chain` for
+    /// this process; the lock goes when the last clone of the store is dropped.
+    chain_lease: Option<std::sync::Arc<tokio::sync::Mutex<AnyConnection>>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("backend", &self.backend)
+            .field("audit_chain", &self.audit_chain)
+            .field("chain_leased", &self.chain_lease.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -138,6 +145,8 @@ impl std::fmt::Debug for Store {
 pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
     audit_key: std::sync::Arc<Vec<u8>>,
+    audit_chain: i64,
+    backend: Backend,
 }
 
 impl std::ops::Deref for Tx {
@@ -156,6 +165,15 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     pub fn audit_key(&self) -> &[u8] {
         &self.audit_key
+    }
+
+    /// The audit chain this transaction's entries are sealed onto.
+    pub fn audit_chain(&self) -> i64 {
+        self.audit_chain
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -245,6 +263,8 @@ impl Store {
             pool,
             backend,
             audit_key: std::sync::Arc::new(Vec::new()),
+            audit_chain: 0,
+            chain_lease: None,
         })
     }
 
@@ -256,6 +276,30 @@ impl Store {
 
     pub fn audit_key(&self) -> &[u8] {
         &self.audit_key
+    }
+
+    /// The audit chain this store's transactions seal onto.
+    pub fn audit_chain(&self) -> i64 {
+        self.audit_chain
+    }
+
+    /// Seals onto `chain` (opened by [`audit::open_chain`]) without reserving it: appends
+    /// stay correct, but share the chain's head row with any other process on it. Servers
+    /// use [`audit::claim_chain`] instead.
+    pub fn with_audit_chain(self, chain: i64) -> Self {
+        self.on_chain(chain, None)
+    }
+
+    /// Seals onto `chain` from now on, holding `lease` (if any) for as long as the store
+    /// lives. See [`audit::claim_chain`].
+    pub(crate) fn on_chain(mut self, chain: i64, lease: Option<AnyConnection>) -> Self {
+        self.audit_chain = chain;
+        self.chain_lease = lease.map(|c| std::sync::Arc::new(tokio::sync::Mutex::new(c)));
+        self
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     pub fn backend(&self) -> Backend {
@@ -289,6 +333,8 @@ impl Store {
         Ok(Tx {
             inner,
             audit_key: self.audit_key.clone(),
+            audit_chain: self.audit_chain,
+            backend: self.backend,
         })
     }
 

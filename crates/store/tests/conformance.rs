@@ -86,6 +86,8 @@ fn region(code: &str, name: &str) -> Region {
 fn entry(action: &str, target: &str) -> AuditEntry {
     AuditEntry {
         seq: 0,
+        chain: 0,
+        chain_seq: 0,
         at_ms: 1_764_000_000_000,
         actor: "tester".into(),
         action: action.into(),
@@ -297,13 +299,16 @@ async fn story(store: &Store) {
     assert_eq!(residents::count(&mut c).await.unwrap(), 1);
     drop(c);
 
-    // The audit chain: append, verify, tamper, verify names the entry.
+    // The audit chain: append, verify, tamper, verify names the entry. Positions on the
+    // chain are gap-free; on PostgreSQL the log-wide `seq` skipped the rolled-back entry's.
+    let mut seqs = Vec::new();
     for i in 1..=4 {
         let mut tx = store.begin().await.unwrap();
         let e = audit::append(&mut tx, entry("resident.update", &i.to_string()))
             .await
             .unwrap();
-        assert_eq!(e.seq, i);
+        assert_eq!((e.chain, e.chain_seq), (0, i));
+        seqs.push(e.seq);
         tx.commit().await.unwrap();
     }
     let mut c = store.read().await.unwrap();
@@ -314,27 +319,142 @@ async fn story(store: &Store) {
     let listed = audit::list(&mut c, None, &Default::default(), 2, None)
         .await
         .unwrap();
-    assert_eq!(listed.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3]);
-    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+    assert_eq!(
+        listed.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [seqs[3], seqs[2]]
+    );
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE chain_seq = 3")
         .execute(&mut *c)
         .await
         .unwrap();
     match audit::verify(&mut c, store.audit_key()).await.unwrap() {
-        Verdict::Broken(b) => assert_eq!(b.seq, 3),
+        Verdict::Broken(b) => assert_eq!((b.position, b.seq), (3, Some(seqs[2]))),
         v => panic!("tampering not detected: {v:?}"),
     }
-    sqlx::query("UPDATE audit_log SET actor = 'tester' WHERE seq = 3")
+    sqlx::query("UPDATE audit_log SET actor = 'tester' WHERE chain_seq = 3")
         .execute(&mut *c)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+    sqlx::query("DELETE FROM audit_log WHERE chain_seq = 2")
         .execute(&mut *c)
         .await
         .unwrap();
     match audit::verify(&mut c, store.audit_key()).await.unwrap() {
-        Verdict::Broken(b) => assert_eq!(b.seq, 2),
+        Verdict::Broken(b) => assert_eq!((b.chain, b.position, b.seq), (0, 2, None)),
         v => panic!("deletion not detected: {v:?}"),
     }
+}
+
+async fn broken(store: &Store) -> wangge_core::audit::ChainBreak {
+    let mut c = store.read().await.unwrap();
+    match audit::verify(&mut c, store.audit_key()).await.unwrap() {
+        Verdict::Broken(b) => b,
+        v => panic!("not detected: {v:?}"),
+    }
+}
+
+async fn exec(store: &Store, sql: &str) {
+    let mut c = store.read().await.unwrap();
+    sqlx::query(sql).execute(&mut *c).await.unwrap();
+}
+
+/// Two writers on two chains with their entries interleaved: the log verifies chain by
+/// chain, and an edit, a truncation or a whole chain removed is named on its chain.
+async fn two_chains(store: &Store) {
+    let one = audit::open_chain(store, 1_764_000_000_000).await.unwrap();
+    assert_eq!(one, 1);
+    let other = store.clone().with_audit_chain(one);
+    let mut seqs = std::collections::BTreeSet::new();
+    for i in 0..3 {
+        for s in [store, &other] {
+            let mut tx = s.begin().await.unwrap();
+            let sealed = audit::append_many(
+                &mut tx,
+                vec![entry("a", &i.to_string()), entry("b", &i.to_string())],
+            )
+            .await
+            .unwrap();
+            for e in sealed {
+                assert_eq!(e.chain, s.audit_chain());
+                assert!(seqs.insert(e.seq), "seq {} twice", e.seq);
+            }
+            tx.commit().await.unwrap();
+        }
+    }
+    let mut c = store.read().await.unwrap();
+    // Chain 0 holds the entry that opened chain 1, then six; chain 1 holds six.
+    assert_eq!(
+        audit::verify(&mut c, store.audit_key()).await.unwrap(),
+        Verdict::Intact { entries: 13 }
+    );
+    let per_chain: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT chain, CAST(COUNT(*) AS BIGINT), CAST(MAX(chain_seq) AS BIGINT) FROM audit_log \
+         GROUP BY chain ORDER BY chain",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(per_chain, [(0, 7, 7), (1, 6, 6)]);
+    drop(c);
+
+    exec(
+        store,
+        "UPDATE audit_log SET actor = 'mallory' WHERE chain = 1 AND chain_seq = 4",
+    )
+    .await;
+    let b = broken(store).await;
+    assert_eq!((b.chain, b.position), (1, 4));
+    assert!(b.seq.is_some());
+    exec(
+        store,
+        "UPDATE audit_log SET actor = 'tester' WHERE chain = 1 AND chain_seq = 4",
+    )
+    .await;
+
+    // An entry moved onto the other chain leaves a gap on its own.
+    exec(
+        store,
+        "UPDATE audit_log SET chain = 1, chain_seq = 7 WHERE chain = 0 AND chain_seq = 3",
+    )
+    .await;
+    let b = broken(store).await;
+    assert_eq!((b.chain, b.position, b.seq), (0, 3, None));
+    exec(
+        store,
+        "UPDATE audit_log SET chain = 0, chain_seq = 3 WHERE chain = 1 AND chain_seq = 7",
+    )
+    .await;
+
+    // An entry on a chain that was never opened.
+    exec(
+        store,
+        "UPDATE audit_log SET chain = 9 WHERE chain = 1 AND chain_seq = 6",
+    )
+    .await;
+    let b = broken(store).await;
+    assert_eq!((b.chain, b.position), (1, 6), "{b}");
+    exec(store, "UPDATE audit_log SET chain = 1 WHERE chain = 9").await;
+    let mut c = store.read().await.unwrap();
+    assert_eq!(
+        audit::verify(&mut c, store.audit_key()).await.unwrap(),
+        Verdict::Intact { entries: 13 }
+    );
+    drop(c);
+
+    // The newest entry of chain 1 removed.
+    exec(
+        store,
+        "DELETE FROM audit_log WHERE chain = 1 AND chain_seq = 6",
+    )
+    .await;
+    let b = broken(store).await;
+    assert_eq!((b.chain, b.position, b.seq), (1, 6, None));
+
+    // Chain 1 removed with its head: chain 0 still records that it was opened.
+    exec(store, "DELETE FROM audit_log WHERE chain = 1").await;
+    exec(store, "DELETE FROM audit_head WHERE chain = 1").await;
+    let b = broken(store).await;
+    assert_eq!((b.chain, b.position), (1, 1), "{b}");
 }
 
 async fn concurrent_appends(store: &Store) {
@@ -364,6 +484,80 @@ async fn concurrent_appends(store: &Store) {
 async fn sqlite_story() {
     let db = sqlite().await;
     story(&db.store).await;
+}
+
+/// A group commit's rollups, summed and written at once, land exactly as case-by-case
+/// bumps would, derived tables included; a second batch adds to the same rows.
+async fn tally_adds_up(store: &Store) {
+    use wangge_core::rates::Counters;
+    use wangge_store::case_stats::{self, Tally};
+    let one = Counters {
+        created: 1,
+        ..Default::default()
+    };
+    for _ in 0..2 {
+        let mut t = Tally::default();
+        let mut other = Tally::default();
+        t.bump("431027100001", "2026-11", "cat.a", "grid_report", &one);
+        t.bump("431027100001", "2026-11", "cat.a", "grid_report", &one);
+        other.bump("431027100002", "2026-11", "cat.b", "hotline", &one);
+        t.enter_state("431027100001", "general", "collected");
+        other.enter_state("431027100002", "general", "collected");
+        t.merge(other);
+        let mut tx = store.begin().await.unwrap();
+        t.write(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut c = store.read().await.unwrap();
+    let county = case_stats::sum(&mut c, "431027", "431028", "2026-11", "2026-11")
+        .await
+        .unwrap();
+    assert_eq!(county.created, 6);
+    let village = case_stats::sum(&mut c, "431027100001", "431027100002", "2026-01", "2026-12")
+        .await
+        .unwrap();
+    assert_eq!(village.created, 4);
+    assert_eq!(
+        case_stats::created_by(&mut c, "category", "431027", "431028", "2026-11", "2026-11")
+            .await
+            .unwrap(),
+        [("cat.a".to_string(), 4), ("cat.b".to_string(), 2)]
+    );
+    assert_eq!(
+        case_stats::states(&mut c, "431027", "431028")
+            .await
+            .unwrap(),
+        [("general".to_string(), "collected".to_string(), 4)]
+    );
+    let (county_node,): (i64,) = sqlx::query_as(
+        "SELECT CAST(SUM(created) AS BIGINT) FROM case_category_months WHERE node = '431027000000'",
+    )
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(county_node, 6);
+}
+
+#[tokio::test]
+async fn sqlite_tally_adds_up() {
+    let db = sqlite().await;
+    tally_adds_up(&db.store).await;
+}
+
+#[tokio::test]
+async fn postgres_tally_adds_up() {
+    let Some(db) = postgres().await else { return };
+    tally_adds_up(&db.store).await;
+    db.drop_schema().await;
+}
+
+#[tokio::test]
+async fn sqlite_two_chains() {
+    let db = sqlite().await;
+    // One writer at a time: a serving process stays on chain 0.
+    let claimed = audit::claim_chain(db.store.clone(), 0).await.unwrap();
+    assert_eq!(claimed.audit_chain(), 0);
+    two_chains(&db.store).await;
 }
 
 #[tokio::test]
@@ -405,5 +599,51 @@ async fn postgres_story() {
 async fn postgres_concurrent_appends() {
     let Some(db) = postgres().await else { return };
     concurrent_appends(&db.store).await;
+    db.drop_schema().await;
+}
+
+#[tokio::test]
+async fn postgres_two_chains() {
+    let Some(db) = postgres().await else { return };
+    two_chains(&db.store).await;
+    db.drop_schema().await;
+}
+
+/// Server processes sharing the database each claim a chain of their own (the advisory
+/// lock is held for the life of the store) and write side by side; the log verifies.
+#[tokio::test]
+async fn postgres_processes_claim_their_own_chains() {
+    let Some(db) = postgres().await else { return };
+    let mut claimed = Vec::new();
+    for _ in 0..3 {
+        claimed.push(audit::claim_chain(db.store.clone(), 0).await.unwrap());
+    }
+    let chains: Vec<i64> = claimed.iter().map(Store::audit_chain).collect();
+    assert_eq!(chains, [0, 1, 2]);
+    let mut handles = Vec::new();
+    for (w, s) in claimed.iter().enumerate() {
+        for i in 0..8 {
+            let s = s.clone();
+            handles.push(tokio::spawn(async move {
+                let mut tx = s.begin().await.unwrap();
+                let batch = (0..5)
+                    .map(|k| entry("w", &format!("{w}-{i}-{k}")))
+                    .collect();
+                audit::append_many(&mut tx, batch).await.unwrap();
+                tx.commit().await.unwrap();
+            }));
+        }
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let mut c = db.store.read().await.unwrap();
+    // 3 × 8 × 5 entries, and the two entries that opened chains 1 and 2.
+    assert_eq!(
+        audit::verify(&mut c, db.store.audit_key()).await.unwrap(),
+        Verdict::Intact { entries: 122 }
+    );
+    drop(c);
+    drop(claimed);
     db.drop_schema().await;
 }

@@ -190,6 +190,12 @@ pub async fn serve_store(
 ) -> anyhow::Result<ExitCode> {
     let cipher = cfg.cipher(dir, true)?;
     let cases = cfg.case_config(dir)?;
+    // Each serving process seals onto an audit chain of its own, so servers sharing one
+    // PostgreSQL database do not queue for one chain head (ADR 0013).
+    let store = audit::claim_chain(store, now_ms())
+        .await
+        .context("无法领取审计日志链")?;
+    tracing::info!(chain = store.audit_chain(), "audit chain claimed");
     let state = AppState::new(store, cipher, Arc::new(SystemClock), cfg.server_settings())
         .with_cases(cases);
     wangge_server::cases::deliver::spawn_background(state.clone());
@@ -384,7 +390,11 @@ pub async fn audit(cfg: &Config, c: AuditCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Verdict::Broken(b) => {
-            println!("审计日志已被篡改：第 {} 条 — {}", b.seq, b.reason);
+            let seq = b.seq.map(|s| format!("（序号 {s}）")).unwrap_or_default();
+            println!(
+                "审计日志已被篡改：链 {} 第 {} 条{seq} — {}",
+                b.chain, b.position, b.reason
+            );
             Ok(ExitCode::from(1))
         }
     }

@@ -13,8 +13,9 @@ use wangge_core::phone::Phone;
 use wangge_core::rates::Counters;
 use wangge_core::region::RegionCode;
 use wangge_core::role::Permission;
+use wangge_store::case_stats::Tally;
 use wangge_store::cases::{self, CaseRow, EventRow, PartyRow};
-use wangge_store::{case_stats, regions, StoreError, Tx};
+use wangge_store::{regions, StoreError, Tx};
 
 use super::deadline::{due_ms, handling_region, level_name, month_of};
 use crate::access::Caller;
@@ -329,13 +330,30 @@ pub async fn create_case_from(
     }
 }
 
+/// The county and year whose number counter a new case draws from.
+pub(super) fn number_key(job: &super::group::Job) -> (String, i32) {
+    let year = Date::from_unix_millis_cst(job.now).year;
+    (job.checked.region.county_prefix().to_string(), year)
+}
+
+/// What one new case adds to the batch: its id, its audit entry and its rollup changes.
+/// The audit entry and the rollups are returned, not written: the batch seals all its
+/// entries at once and writes all its rollups last.
+pub(super) struct Inserted {
+    pub id: i64,
+    pub entry: AuditEntry,
+    pub tally: Tally,
+}
+
 /// One request's writes, inside the group commit's transaction (after its savepoint).
-/// The audit entry is returned, not appended: the batch seals all its entries at once.
+/// `number` is the case number reserved before the batch, if it was (PostgreSQL);
+/// otherwise the next one is drawn here.
 pub(super) async fn insert_in(
     tx: &mut Tx,
     state: &AppState,
     job: &super::group::Job,
-) -> ApiResult<(i64, AuditEntry)> {
+    number: Option<String>,
+) -> ApiResult<Inserted> {
     let (caller, req, c, now) = (&job.caller, &job.req, &job.checked, job.now);
     let idempotency_key = job.idempotency_key.as_deref();
     let origin = job.origin.as_deref();
@@ -356,9 +374,14 @@ pub(super) async fn insert_in(
             format!("区划{}不存在", c.region),
         ));
     }
-    let today = wangge_core::date::Date::from_unix_millis_cst(now);
-    let number = cases::next_number(tx, c.region.county_prefix(), today.year).await?;
-    let row = CaseRow {
+    let number = match number {
+        Some(n) => n,
+        None => {
+            let today = Date::from_unix_millis_cst(now);
+            cases::next_number(tx, c.region.county_prefix(), today.year).await?
+        }
+    };
+    let mut row = CaseRow {
         id: 0,
         number,
         case_type: wf.id.clone(),
@@ -408,6 +431,36 @@ pub(super) async fn insert_in(
         created_at: now,
         updated_at: now,
     };
+    // Duplicates: the best-scoring open case of the same category nearby is flagged. Found
+    // before the insert, so the row is written once with its flag.
+    let since = now - cfg.duplicates.window_days * 86_400_000;
+    let text = format!("{} {}", row.title, row.description);
+    let sketch = CaseSketch {
+        category: &row.category,
+        region_code: &row.region_code,
+        lat: row.lat,
+        lng: row.lng,
+        created_ms: now,
+        text: &text,
+    };
+    let mut best: Option<(f64, i64)> = None;
+    for other in cases::duplicate_sketches(tx, &row.category, &row.rollup_region, since).await? {
+        let other_text = format!("{} {}", other.title, other.description);
+        let o = CaseSketch {
+            category: &other.category,
+            region_code: &other.region_code,
+            lat: other.lat,
+            lng: other.lng,
+            created_ms: other.created_at,
+            text: &other_text,
+        };
+        if let Some(score) = duplicate_score(&sketch, &o, &cfg.duplicates) {
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, other.id));
+            }
+        }
+    }
+    row.possible_duplicate_of = best.map(|(_, dup)| dup);
     let id = cases::insert(tx, &row).await?;
     let no_deadline = initial.time_limit.is_some() && row.state_due_at.is_none();
     cases::append_event(
@@ -452,8 +505,8 @@ pub(super) async fn insert_in(
         )
         .await?;
     }
-    case_stats::bump(
-        tx,
+    let mut tally = Tally::default();
+    tally.bump(
         &row.rollup_region,
         &row.month,
         &row.category,
@@ -462,44 +515,8 @@ pub(super) async fn insert_in(
             created: 1,
             ..Default::default()
         },
-    )
-    .await?;
-    case_stats::move_state(tx, &row.rollup_region, &row.case_type, None, &row.state).await?;
-    // Duplicates: the best-scoring open case of the same category nearby is flagged.
-    let since = now - cfg.duplicates.window_days * 86_400_000;
-    let text = format!("{} {}", row.title, row.description);
-    let sketch = CaseSketch {
-        category: &row.category,
-        region_code: &row.region_code,
-        lat: row.lat,
-        lng: row.lng,
-        created_ms: now,
-        text: &text,
-    };
-    let mut best: Option<(f64, i64)> = None;
-    for other in
-        cases::duplicate_candidates(tx, &row.category, &row.rollup_region, since, id).await?
-    {
-        let other_text = format!("{} {}", other.title, other.description);
-        let o = CaseSketch {
-            category: &other.category,
-            region_code: &other.region_code,
-            lat: other.lat,
-            lng: other.lng,
-            created_ms: other.created_at,
-            text: &other_text,
-        };
-        if let Some(score) = duplicate_score(&sketch, &o, &cfg.duplicates) {
-            if best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, other.id));
-            }
-        }
-    }
-    if let Some((_, dup)) = best {
-        let mut saved = cases::get(tx, id).await?;
-        saved.possible_duplicate_of = Some(dup);
-        cases::save(tx, &saved).await?;
-    }
+    );
+    tally.enter_state(&row.rollup_region, &row.case_type, &row.state);
     // Every dispute has its file, however it was raised (the dispute endpoint, or any channel).
     if req.dispute.is_some() || req.case_type == "dispute" {
         let (came_by, amount_yuan) = match &req.dispute {
@@ -533,5 +550,5 @@ pub(super) async fn insert_in(
         c.region.as_str(),
         json!({"type": row.case_type, "source": row.source, "category": row.category}),
     );
-    Ok((id, entry))
+    Ok(Inserted { id, entry, tally })
 }

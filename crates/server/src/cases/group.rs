@@ -8,13 +8,22 @@
 //!
 //! While one batch commits the next one gathers, so batches grow with load and a lone
 //! request waits for nobody.
+//!
+//! Several server processes may share one PostgreSQL database, each with its own task
+//! (ADR 0013). So that their batches do not hold rows the others need for a whole batch:
+//! each process seals onto its own audit chain; case numbers are reserved before the
+//! batch's transaction in a statement of their own; and the rollups are summed over the
+//! batch and written last, just before the commit.
+
+use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use wangge_core::audit::AuditEntry;
-use wangge_store::audit;
+use wangge_store::case_stats::Tally;
+use wangge_store::{audit, cases, Backend};
 
-use super::create::{insert_in, Checked, Created, NewCaseRequest};
+use super::create::{insert_in, number_key, Checked, Created, Inserted, NewCaseRequest};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -79,32 +88,39 @@ async fn run(state: AppState, mut rx: mpsc::Receiver<(Job, Reply)>) {
 
 async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
     let size = batch.len();
+    let numbers = match reserve_numbers(state, &batch).await {
+        Ok(n) => n,
+        Err(e) => return refuse_all(batch, &e),
+    };
     let mut tx = match state.store.begin().await {
         Ok(tx) => tx,
-        Err(e) => {
-            let e = ApiError::from(e);
-            for (_, reply) in batch {
-                let _ = reply.send(Err(copy(&e)));
-            }
-            return;
-        }
+        Err(e) => return refuse_all(batch, &ApiError::from(e)),
     };
     // Answers wait for the commit, refusals too: a refused retry of an idempotency key
     // looks the key up again and must find the case its twin made in this batch.
     let mut answers: Vec<(Reply, ApiResult<i64>)> = Vec::with_capacity(size);
     let mut entries: Vec<AuditEntry> = Vec::with_capacity(size);
-    for (job, reply) in batch {
+    let mut tally = Tally::default();
+    for ((job, reply), number) in batch.into_iter().zip(numbers) {
         let outcome = match tx.savepoint().await {
             Err(e) => Err(ApiError::from(e)),
             Ok(()) => {
-                let r = insert_in(&mut tx, state, &job).await;
+                let r = insert_in(&mut tx, state, &job, number).await;
                 let settled = match &r {
                     Ok(_) => tx.release_savepoint().await,
                     Err(_) => tx.rollback_to_savepoint().await,
                 };
                 match (r, settled) {
-                    (Ok((id, entry)), Ok(())) => {
+                    (
+                        Ok(Inserted {
+                            id,
+                            entry,
+                            tally: t,
+                        }),
+                        Ok(()),
+                    ) => {
                         entries.push(entry);
+                        tally.merge(t);
                         Ok(id)
                     }
                     (Err(e), _) => Err(e),
@@ -114,9 +130,14 @@ async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
         };
         answers.push((reply, outcome));
     }
-    let sealed = audit::append_many(&mut tx, entries).await;
-    let committed = match sealed {
-        Ok(_) => tx.commit().await.map_err(ApiError::from),
+    // The audit chain is this process's own; the rollups are shared with every other
+    // process, so they come last, where their locks are held only until the commit.
+    let written = match audit::append_many(&mut tx, entries).await {
+        Ok(_) => tally.write(&mut tx).await,
+        Err(e) => Err(e),
+    };
+    let committed = match written {
+        Ok(()) => tx.commit().await.map_err(ApiError::from),
         Err(e) => Err(ApiError::from(e)),
     };
     state.metrics.observe_intake_batch(size);
@@ -131,6 +152,48 @@ async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
         };
         let _ = reply.send(answer);
     }
+}
+
+fn refuse_all(batch: Vec<(Job, Reply)>, e: &ApiError) {
+    for (_, reply) in batch {
+        let _ = reply.send(Err(copy(e)));
+    }
+}
+
+/// PostgreSQL: reserves the batch's case numbers, one statement per county and year, each
+/// committed on its own. A county's counter row is then locked for one statement rather
+/// than for the whole batch, while another process's batch may want it too. The price is
+/// that a request refused inside the batch leaves its number unused (numbers stay unique
+/// and rise within a batch, but may have gaps). SQLite has one writer at a time, so there
+/// each case draws its number inside the batch and numbers stay gap-free.
+async fn reserve_numbers(
+    state: &AppState,
+    batch: &[(Job, Reply)],
+) -> ApiResult<Vec<Option<String>>> {
+    if state.store.backend() != Backend::Postgres {
+        return Ok(vec![None; batch.len()]);
+    }
+    let keys: Vec<(String, i32)> = batch.iter().map(|(job, _)| number_key(job)).collect();
+    let mut wanted: BTreeMap<&(String, i32), i64> = BTreeMap::new();
+    for k in &keys {
+        *wanted.entry(k).or_default() += 1;
+    }
+    let mut next: BTreeMap<&(String, i32), i64> = BTreeMap::new();
+    let mut conn = state.store.read().await?;
+    for (k, n) in wanted {
+        let first = cases::reserve_numbers(&mut conn, &k.0, k.1, n).await?;
+        next.insert(k, first);
+    }
+    Ok(keys
+        .iter()
+        .map(|k| {
+            next.get_mut(k).map(|seq| {
+                let number = cases::number_text(&k.0, k.1, *seq);
+                *seq += 1;
+                number
+            })
+        })
+        .collect())
 }
 
 fn copy(e: &ApiError) -> ApiError {

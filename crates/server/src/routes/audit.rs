@@ -17,6 +17,8 @@ use crate::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {
     pub seq: i64,
+    /// The hash chain the entry is sealed onto (one per writing server process).
+    pub chain: i64,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -68,6 +70,7 @@ pub async fn list_audit(
             .into_iter()
             .map(|e| AuditView {
                 seq: e.seq,
+                chain: e.chain,
                 at: rfc3339(e.at_ms),
                 details: serde_json::from_str(&e.details).unwrap_or(Value::String(e.details)),
                 actor: e.actor,
@@ -87,8 +90,11 @@ pub async fn list_audit(
 pub struct VerifyView {
     pub intact: bool,
     pub entries: Option<u64>,
-    /// The first entry where the chain breaks.
+    /// The sequence number of the entry where a chain breaks (none when it is missing).
     pub first_bad_seq: Option<i64>,
+    /// The chain that breaks, and the position on it.
+    pub chain: Option<i64>,
+    pub position: Option<i64>,
     pub reason: Option<String>,
 }
 
@@ -108,12 +114,16 @@ pub async fn verify_audit(
             intact: true,
             entries: Some(entries),
             first_bad_seq: None,
+            chain: None,
+            position: None,
             reason: None,
         },
         Verdict::Broken(b) => VerifyView {
             intact: false,
             entries: None,
-            first_bad_seq: Some(b.seq),
+            first_bad_seq: b.seq,
+            chain: Some(b.chain),
+            position: Some(b.position),
             reason: Some(b.reason.to_string()),
         },
     }))

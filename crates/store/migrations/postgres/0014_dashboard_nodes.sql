@@ -175,12 +175,20 @@ BEGIN
 END;
 $$;
 
+-- Deferred to commit, after the group commit's summed rollups (case_stats::Tally), and
+-- behind the same transaction-scoped advisory lock: every new case moves the bucket of its
+-- province, city and county, rows that concurrent servers would otherwise hold from a
+-- batch's first case to its commit, and take in crossing orders.
 CREATE FUNCTION cases_due_days_derive() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.terminal IS NOT DISTINCT FROM NEW.terminal
         AND OLD.state_due_at IS NOT DISTINCT FROM NEW.state_due_at
         AND OLD.region_code IS NOT DISTINCT FROM NEW.region_code THEN
         RETURN NULL;
+    END IF;
+    IF (TG_OP <> 'INSERT' AND OLD.terminal = 0 AND OLD.state_due_at IS NOT NULL)
+        OR (TG_OP <> 'DELETE' AND NEW.terminal = 0 AND NEW.state_due_at IS NOT NULL) THEN
+        PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.wangge.rollups'));
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.terminal = 0 THEN
         PERFORM case_due_days_apply(OLD.region_code, OLD.state_due_at, -1);
@@ -192,8 +200,8 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER cases_due_days_derive AFTER INSERT OR DELETE OR UPDATE OF terminal, state_due_at, region_code ON cases
-    FOR EACH ROW EXECUTE FUNCTION cases_due_days_derive();
+CREATE CONSTRAINT TRIGGER cases_due_days_derive AFTER INSERT OR DELETE OR UPDATE OF terminal, state_due_at, region_code ON cases
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cases_due_days_derive();
 
 CREATE FUNCTION coverage_stamp_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,7 +1,8 @@
 //! The raw ceiling for intake: what the database itself can take of the rows one new case
 //! writes — the case, its first timeline event, its idempotency key, its number counter,
 //! the month's rollup, the current-state count and its audit entry — written by a bare
-//! loop through the same store functions, many cases per transaction, with the server's
+//! loop through the same store functions (rollups summed per transaction and written
+//! last, as the group commit does), many cases per transaction, with the server's
 //! durability setting. No HTTP, no JSON, no validation, no duplicate search: the gap
 //! between this and HTTP intake is what the server adds.
 
@@ -11,8 +12,9 @@ use serde_json::json;
 use wangge_core::audit::AuditEntry;
 use wangge_core::date::Date;
 use wangge_core::rates::Counters;
+use wangge_store::case_stats::Tally;
 use wangge_store::cases::{self, CaseRow, EventRow};
-use wangge_store::{audit, case_stats, Store};
+use wangge_store::{audit, Store};
 
 use crate::commands::now_ms;
 
@@ -39,6 +41,7 @@ pub async fn run(
         let month = format!("{:04}-{:02}", today.year, today.month);
         let mut tx = store.begin().await?;
         let mut entries = Vec::with_capacity(batch);
+        let mut tally = Tally::default();
         for _ in 0..batch.max(1) {
             let village = &villages[(n % villages.len() as u64) as usize];
             let number = cases::next_number(&mut tx, &village[..6], today.year).await?;
@@ -100,8 +103,8 @@ pub async fn run(
                 },
             )
             .await?;
-            case_stats::bump(
-                &mut tx,
+            // Summed over the transaction and written last, as the server's group commit does.
+            tally.bump(
                 &row.rollup_region,
                 &row.month,
                 &row.category,
@@ -110,20 +113,14 @@ pub async fn run(
                     created: 1,
                     ..Default::default()
                 },
-            )
-            .await?;
-            case_stats::move_state(
-                &mut tx,
-                &row.rollup_region,
-                &row.case_type,
-                None,
-                &row.state,
-            )
-            .await?;
+            );
+            tally.enter_state(&row.rollup_region, &row.case_type, &row.state);
             cases::remember_idempotency(&mut tx, user_id, &format!("ceiling-{now}-{n}"), id, now)
                 .await?;
             entries.push(AuditEntry {
                 seq: 0,
+                chain: 0,
+                chain_seq: 0,
                 at_ms: now,
                 actor: "bench".into(),
                 action: "case.create".into(),
@@ -141,6 +138,7 @@ pub async fn run(
             n += 1;
         }
         audit::append_many(&mut tx, entries).await?;
+        tally.write(&mut tx).await?;
         tx.commit().await?;
     }
     let seconds = start.elapsed().as_secs_f64();
