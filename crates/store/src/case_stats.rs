@@ -9,6 +9,34 @@ use wangge_core::rates::Counters;
 
 use crate::{Backend, Result, Tx};
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds one rollup row's key and counters, in the column order of the upserts below.
+fn bind_rollup<'q>(
+    q: AnyQuery<'q>,
+    region: &'q str,
+    month: &'q str,
+    category: &'q str,
+    source: &'q str,
+    d: &Counters,
+) -> AnyQuery<'q> {
+    q.bind(region)
+        .bind(month)
+        .bind(category)
+        .bind(source)
+        .bind(d.created)
+        .bind(d.dispatched)
+        .bind(d.responded_on_time)
+        .bind(d.closed)
+        .bind(d.closed_on_time)
+        .bind(d.handling_ms)
+        .bind(d.rated)
+        .bind(d.satisfied)
+        .bind(d.basic_satisfied)
+        .bind(d.unsatisfied)
+        .bind(d.solved)
+}
+
 /// Adds `d` to the counters of (region, month, category, source).
 pub async fn bump(
     conn: &mut AnyConnection,
@@ -26,22 +54,7 @@ pub async fn bump(
         15,
         ROLLUP_CONFLICT,
     );
-    sqlx::query(&sql)
-        .bind(region)
-        .bind(month)
-        .bind(category)
-        .bind(source)
-        .bind(d.created)
-        .bind(d.dispatched)
-        .bind(d.responded_on_time)
-        .bind(d.closed)
-        .bind(d.closed_on_time)
-        .bind(d.handling_ms)
-        .bind(d.rated)
-        .bind(d.satisfied)
-        .bind(d.basic_satisfied)
-        .bind(d.unsatisfied)
-        .bind(d.solved)
+    bind_rollup(sqlx::query(&sql), region, month, category, source, d)
         .execute(conn)
         .await?;
     Ok(())
@@ -149,22 +162,7 @@ impl Tally {
             );
             let mut q = sqlx::query(&sql);
             for ((region, month, category, source), d) in part {
-                q = q
-                    .bind(region)
-                    .bind(month)
-                    .bind(category)
-                    .bind(source)
-                    .bind(d.created)
-                    .bind(d.dispatched)
-                    .bind(d.responded_on_time)
-                    .bind(d.closed)
-                    .bind(d.closed_on_time)
-                    .bind(d.handling_ms)
-                    .bind(d.rated)
-                    .bind(d.satisfied)
-                    .bind(d.basic_satisfied)
-                    .bind(d.unsatisfied)
-                    .bind(d.solved);
+                q = bind_rollup(q, region, month, category, source, d);
             }
             q.execute(&mut *conn).await?;
         }

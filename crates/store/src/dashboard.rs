@@ -22,7 +22,7 @@ const SUMS: &str = "CAST(COALESCE(SUM(created), 0) AS BIGINT), CAST(COALESCE(SUM
     CAST(COALESCE(SUM(basic_satisfied), 0) AS BIGINT), CAST(COALESCE(SUM(unsatisfied), 0) AS BIGINT), \
     CAST(COALESCE(SUM(solved), 0) AS BIGINT)";
 
-type KeyedSumRow = (
+pub(crate) type KeyedSumRow = (
     String,
     String,
     i64,
@@ -71,24 +71,36 @@ pub async fn rollups_by_child_month(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| ChildMonth {
-            prefix: r.0,
-            month: r.1,
-            counters: Counters {
-                created: r.2,
-                dispatched: r.3,
-                responded_on_time: r.4,
-                closed: r.5,
-                closed_on_time: r.6,
-                handling_ms: r.7,
-                rated: r.8,
-                satisfied: r.9,
-                basic_satisfied: r.10,
-                unsatisfied: r.11,
-                solved: r.12,
-            },
+        .map(|r| {
+            let (prefix, month, counters) = keyed_counters(r);
+            ChildMonth {
+                prefix,
+                month,
+                counters,
+            }
         })
         .collect())
+}
+
+/// A row of two keys and the eleven counters, in the column order of `Counters`.
+pub(crate) fn keyed_counters(r: KeyedSumRow) -> (String, String, Counters) {
+    (
+        r.0,
+        r.1,
+        Counters {
+            created: r.2,
+            dispatched: r.3,
+            responded_on_time: r.4,
+            closed: r.5,
+            closed_on_time: r.6,
+            handling_ms: r.7,
+            rated: r.8,
+            satisfied: r.9,
+            basic_satisfied: r.10,
+            unsatisfied: r.11,
+            solved: r.12,
+        },
+    )
 }
 
 /// Cases raised per category at one statistical node (village, township, county, city or

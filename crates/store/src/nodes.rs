@@ -8,6 +8,7 @@
 use sqlx::AnyConnection;
 use wangge_core::rates::Counters;
 
+use crate::dashboard::{keyed_counters, KeyedSumRow};
 use crate::Result;
 
 /// `COALESCE(state_due_at, max)`: the key of the deadline index `cases_queue_due`.
@@ -33,22 +34,6 @@ pub struct NodeMonth {
     pub counters: Counters,
 }
 
-type Row = (
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-);
-
 /// The monthly counters of the `level` nodes in `[lo, hi)` over months `[from, to]`.
 pub async fn months(
     conn: &mut AnyConnection,
@@ -58,7 +43,7 @@ pub async fn months(
     from: &str,
     to: &str,
 ) -> Result<Vec<NodeMonth>> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<KeyedSumRow> = sqlx::query_as(
         "SELECT node, month, created, dispatched, responded_on_time, closed, closed_on_time, \
          handling_ms, rated, satisfied, basic_satisfied, unsatisfied, solved FROM case_node_months \
          WHERE level = $1 AND node >= $2 AND node < $3 AND month >= $4 AND month <= $5",
@@ -72,22 +57,13 @@ pub async fn months(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| NodeMonth {
-            node: r.0,
-            month: r.1,
-            counters: Counters {
-                created: r.2,
-                dispatched: r.3,
-                responded_on_time: r.4,
-                closed: r.5,
-                closed_on_time: r.6,
-                handling_ms: r.7,
-                rated: r.8,
-                satisfied: r.9,
-                basic_satisfied: r.10,
-                unsatisfied: r.11,
-                solved: r.12,
-            },
+        .map(|r| {
+            let (node, month, counters) = keyed_counters(r);
+            NodeMonth {
+                node,
+                month,
+                counters,
+            }
         })
         .collect())
 }
