@@ -137,15 +137,18 @@ impl Tally {
     /// can make the same for every batch (a village's month and a county's category month
     /// cross), so two batches writing at once could deadlock. A transaction-scoped advisory
     /// lock makes batches take turns for this last step only (the wait is one write and one
-    /// commit); single-case commands keep their row locks as before. SQLite has one writer.
+    /// commit). Other write transactions hold the same lock shared from their start
+    /// ([`crate::Store::begin`]), so none of them holds a rollup row while the batch waits
+    /// for it. Open the batch with [`crate::Store::begin_batch`]. SQLite has one writer.
     pub async fn write(self, tx: &mut Tx) -> Result<()> {
         if self.is_empty() {
             return Ok(());
         }
         if tx.backend() == Backend::Postgres {
-            sqlx::query(
-                "SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.wangge.rollups'))",
-            )
+            sqlx::query(&format!(
+                "SELECT 1 FROM pg_advisory_xact_lock({})",
+                crate::ROLLUPS_LOCK
+            ))
             .execute(&mut **tx)
             .await?;
         }

@@ -37,6 +37,11 @@ use sqlx::{Any, AnyPool, Executor};
 pub use sqlx::AnyConnection;
 pub use sqlx::Error as SqlxError;
 
+/// PostgreSQL: the key of the transaction-scoped advisory lock that orders writers of the
+/// shared counter rows (rollups, their derived node rows, deadline buckets). Write
+/// transactions hold it shared; a group commit's last step holds it exclusively.
+pub(crate) const ROLLUPS_LOCK: &str = "hashtext(current_schema() || '.wangge.rollups')";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -325,10 +330,37 @@ impl Store {
     /// Starts a command. On SQLite the transaction takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a command that reads before it writes cannot fail half-way
     /// on a lock upgrade; PostgreSQL serialises on the rows each command touches.
+    /// A write transaction. On PostgreSQL it first takes the rollups lock in shared mode:
+    /// a group commit takes it exclusively for its summed rollups and commit
+    /// ([`case_stats::Tally::write`]), and a command that already held rollup rows while
+    /// waiting for it there would close a cycle with the batch (the batch waiting for the
+    /// rows, the command for the batch's audit head or deadline buckets). Taken first,
+    /// before any row, it can only make a command wait, never deadlock.
     pub async fn begin(&self) -> Result<Tx> {
+        self.begin_as(true).await
+    }
+
+    /// A group commit's transaction: it takes the rollups lock exclusively when it writes
+    /// its summed rollups, and must not hold it shared before (two batches would each wait
+    /// for the other's shared hold to end).
+    pub async fn begin_batch(&self) -> Result<Tx> {
+        self.begin_as(false).await
+    }
+
+    async fn begin_as(&self, shared_rollups_lock: bool) -> Result<Tx> {
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                if shared_rollups_lock {
+                    sqlx::query(&format!(
+                        "SELECT 1 FROM pg_advisory_xact_lock_shared({ROLLUPS_LOCK})"
+                    ))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx
+            }
         };
         Ok(Tx {
             inner,

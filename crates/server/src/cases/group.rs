@@ -92,7 +92,7 @@ async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
         Ok(n) => n,
         Err(e) => return refuse_all(batch, &e),
     };
-    let mut tx = match state.store.begin().await {
+    let mut tx = match state.store.begin_batch().await {
         Ok(tx) => tx,
         Err(e) => return refuse_all(batch, &ApiError::from(e)),
     };
@@ -130,10 +130,11 @@ async fn commit_batch(state: &AppState, batch: Vec<(Job, Reply)>) {
         };
         answers.push((reply, outcome));
     }
-    // The audit chain is this process's own; the rollups are shared with every other
-    // process, so they come last, where their locks are held only until the commit.
-    let written = match audit::append_many(&mut tx, entries).await {
-        Ok(_) => tally.write(&mut tx).await,
+    // The rollups are shared with every other process, so they come at the end, where
+    // their locks are held only until the commit; and before the audit head, the order
+    // in which every single-case command takes the two (rollups, then its audit entry).
+    let written = match tally.write(&mut tx).await {
+        Ok(()) => audit::append_many(&mut tx, entries).await.map(drop),
         Err(e) => Err(e),
     };
     let committed = match written {

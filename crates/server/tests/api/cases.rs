@@ -1236,3 +1236,111 @@ async fn concurrent_intakes_commit_together_and_a_refused_one_spoils_nothing() {
         "{verdict:?}"
     );
 }
+
+/// Intakes (group commit) and single-case transitions at once, from one process: on
+/// PostgreSQL both take the rollup rows and the audit head, in one order (ADR 0013), so
+/// none of them deadlocks, and every count holds.
+#[tokio::test]
+async fn intakes_and_transitions_at_once_all_commit() {
+    let app = TestApp::new().await;
+    let grid = app.login("grid_a").await;
+    let intake = app.login("intake_a").await;
+    let mut open = Vec::new();
+    for i in 0..12 {
+        let c = new_case(
+            &app,
+            &grid,
+            case_body(
+                "general",
+                "facilities.street_light",
+                &format!("先报路灯{i:02}"),
+            ),
+        )
+        .await;
+        open.push(c["id"].as_i64().unwrap());
+    }
+    let call = |uri: String, token: &str, body: Value, key: Option<String>| {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            b = b.header("Idempotency-Key", k);
+        }
+        b.body(Body::from(body.to_string())).unwrap()
+    };
+    let mut reqs = Vec::new();
+    for i in 0..36 {
+        reqs.push(call(
+            "/api/v1/cases".into(),
+            &grid,
+            case_body("general", "environment.garbage", &format!("并发垃圾{i:02}")),
+            Some(format!("mix-{i}")),
+        ));
+        if let Some(id) = open.get(i / 3).filter(|_| i % 3 == 0) {
+            reqs.push(call(
+                format!("/api/v1/cases/{id}/transitions"),
+                &intake,
+                json!({"action": "register"}),
+                None,
+            ));
+        }
+    }
+    let mut handles = Vec::new();
+    for req in reqs {
+        let router = app.router.clone();
+        handles.push(tokio::spawn(async move {
+            let resp = tower::ServiceExt::oneshot(router, req).await.unwrap();
+            let status = resp.status();
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, String::from_utf8_lossy(&bytes).to_string())
+        }));
+    }
+    for h in handles {
+        let (status, body) = h.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{status} {body}"
+        );
+    }
+    let mut conn = app.state.store.read().await.unwrap();
+    let one = |sql: &'static str| sqlx::query_as::<_, (i64,)>(sql);
+    let (cases,) = one("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let (states,) = one("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_state_counts")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let (province,) = one(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_node_states WHERE level = 'province'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let (open_due,) = one(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_node_due_days WHERE level = 'province'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let (open_cases,) =
+        one("SELECT COUNT(*) FROM cases WHERE terminal = 0 AND state_due_at IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!((cases, states, province), (48, 48, 48));
+    assert_eq!(open_due, open_cases);
+    let verdict = wangge_store::audit::verify(&mut conn, app.state.cipher.audit_key())
+        .await
+        .unwrap();
+    assert!(
+        matches!(verdict, wangge_store::audit::Verdict::Intact { .. }),
+        "{verdict:?}"
+    );
+}

@@ -176,9 +176,11 @@ END;
 $$;
 
 -- Deferred to commit, after the group commit's summed rollups (case_stats::Tally), and
--- behind the same transaction-scoped advisory lock: every new case moves the bucket of its
--- province, city and county, rows that concurrent servers would otherwise hold from a
--- batch's first case to its commit, and take in crossing orders.
+-- under the rollups advisory lock: every new case moves the bucket of its province, city
+-- and county, rows that concurrent servers would otherwise hold from a batch's first case
+-- to its commit. A batch holds that lock exclusively by then, so batches take turns here;
+-- other write transactions hold it shared from their start (Store::begin), which this
+-- repeats for writers that did not.
 CREATE FUNCTION cases_due_days_derive() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.terminal IS NOT DISTINCT FROM NEW.terminal
@@ -188,7 +190,7 @@ BEGIN
     END IF;
     IF (TG_OP <> 'INSERT' AND OLD.terminal = 0 AND OLD.state_due_at IS NOT NULL)
         OR (TG_OP <> 'DELETE' AND NEW.terminal = 0 AND NEW.state_due_at IS NOT NULL) THEN
-        PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.wangge.rollups'));
+        PERFORM pg_advisory_xact_lock_shared(hashtext(current_schema() || '.wangge.rollups'));
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.terminal = 0 THEN
         PERFORM case_due_days_apply(OLD.region_code, OLD.state_due_at, -1);

@@ -39,7 +39,7 @@ pub async fn run(
         let now = now_ms();
         let today = Date::from_unix_millis_cst(now);
         let month = format!("{:04}-{:02}", today.year, today.month);
-        let mut tx = store.begin().await?;
+        let mut tx = store.begin_batch().await?;
         let mut entries = Vec::with_capacity(batch);
         let mut tally = Tally::default();
         for _ in 0..batch.max(1) {
@@ -137,8 +137,8 @@ pub async fn run(
             });
             n += 1;
         }
-        audit::append_many(&mut tx, entries).await?;
         tally.write(&mut tx).await?;
+        audit::append_many(&mut tx, entries).await?;
         tx.commit().await?;
     }
     let seconds = start.elapsed().as_secs_f64();
