@@ -190,7 +190,10 @@ impl Tally {
 /// Rows per multi-row statement (15 parameters each at most).
 const ROWS_PER_STATEMENT: usize = 128;
 
-const ROLLUP_CONFLICT: &str = " ON CONFLICT (region_code, month, category, source) DO UPDATE SET \
+/// The upsert clause that adds a row to the `case_rollups` row of its key (shared with the
+/// bulk generator).
+pub const ROLLUP_CONFLICT: &str =
+    " ON CONFLICT (region_code, month, category, source) DO UPDATE SET \
      created = case_rollups.created + excluded.created, \
      dispatched = case_rollups.dispatched + excluded.dispatched, \
      responded_on_time = case_rollups.responded_on_time + excluded.responded_on_time, \

@@ -72,19 +72,7 @@ impl Insert for RollupOut {
         "unsatisfied",
         "solved",
     ];
-    const SUFFIX: &'static str =
-        "ON CONFLICT (region_code, month, category, source) DO UPDATE SET \
-         created = case_rollups.created + excluded.created, \
-         dispatched = case_rollups.dispatched + excluded.dispatched, \
-         responded_on_time = case_rollups.responded_on_time + excluded.responded_on_time, \
-         closed = case_rollups.closed + excluded.closed, \
-         closed_on_time = case_rollups.closed_on_time + excluded.closed_on_time, \
-         handling_ms = case_rollups.handling_ms + excluded.handling_ms, \
-         rated = case_rollups.rated + excluded.rated, \
-         satisfied = case_rollups.satisfied + excluded.satisfied, \
-         basic_satisfied = case_rollups.basic_satisfied + excluded.basic_satisfied, \
-         unsatisfied = case_rollups.unsatisfied + excluded.unsatisfied, \
-         solved = case_rollups.solved + excluded.solved";
+    const SUFFIX: &'static str = wangge_store::case_stats::ROLLUP_CONFLICT;
     fn bind(self, q: Q) -> Q {
         let c = self.c;
         q.bind(self.region)
