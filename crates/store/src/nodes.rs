@@ -131,41 +131,29 @@ pub async fn due_between_by_child(
     .await?)
 }
 
-/// Open cases past due at `now_ms` per child prefix (length `len`) of a subtree whose
-/// children are `child_level` nodes: the children's buckets of the days before today, plus
-/// today's cases already past due. Cases of the subtree in no child are not counted here;
-/// [`overdue_total`] counts them all.
-pub async fn overdue_by_child(
+/// Open cases past due at `now_ms` in the subtree of `node` (at `level`, range
+/// `[lo, hi)`): per child prefix of length `len` (children at `child_level`), and in all.
+/// Each is the day buckets before today plus today's cases already past due, which one
+/// range of the deadline index gives for the children and the total alike. Cases in no
+/// child count in the total only (under their own, shorter prefix in the map).
+#[allow(clippy::too_many_arguments)]
+pub async fn overdue(
     conn: &mut AnyConnection,
+    level: &str,
+    node: &str,
     child_level: &str,
     lo: &str,
     hi: &str,
     len: usize,
     now_ms: i64,
-) -> Result<Vec<(String, i64)>> {
+) -> Result<(Vec<(String, i64)>, i64)> {
     let today = now_ms.div_euclid(DAY_MS);
     let mut by: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for (node, n) in due_before_day(conn, child_level, lo, hi, today).await? {
-        *by.entry(node.get(..len).unwrap_or(&node).to_string())
+    for (child, n) in due_before_day(conn, child_level, lo, hi, today).await? {
+        *by.entry(child.get(..len).unwrap_or(&child).to_string())
             .or_default() += n;
     }
-    for (p, n) in due_between_by_child(conn, lo, hi, len, today * DAY_MS, now_ms).await? {
-        *by.entry(p).or_default() += n;
-    }
-    Ok(by.into_iter().collect())
-}
-
-/// Open cases of one node's subtree past due at `now_ms` (the node at `level`).
-pub async fn overdue_total(
-    conn: &mut AnyConnection,
-    level: &str,
-    node: &str,
-    lo: &str,
-    hi: &str,
-    now_ms: i64,
-) -> Result<i64> {
-    let today = now_ms.div_euclid(DAY_MS);
-    let (before,): (i64,) = sqlx::query_as(
+    let (mut total,): (i64,) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_node_due_days \
          WHERE level = $1 AND node = $2 AND day < $3",
     )
@@ -174,18 +162,11 @@ pub async fn overdue_total(
     .bind(today)
     .fetch_one(&mut *conn)
     .await?;
-    let cases = cases_by_deadline(conn);
-    let (in_today,): (i64,) = sqlx::query_as(&format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM {cases} WHERE terminal = 0 AND {DUE} >= $1 \
-         AND {DUE} < $2 AND region_code >= $3 AND region_code < $4"
-    ))
-    .bind(today * DAY_MS)
-    .bind(now_ms)
-    .bind(lo)
-    .bind(hi)
-    .fetch_one(conn)
-    .await?;
-    Ok(before + in_today)
+    for (p, n) in due_between_by_child(conn, lo, hi, len, today * DAY_MS, now_ms).await? {
+        total += n;
+        *by.entry(p).or_default() += n;
+    }
+    Ok((by.into_iter().collect(), total))
 }
 
 /// The coverage stamp: moves whenever a region, post or household changes.

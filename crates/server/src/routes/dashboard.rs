@@ -229,32 +229,27 @@ pub(crate) fn rate(numerator: f64, denominator: i64) -> Rate {
     }
 }
 
-fn sub(a: &mut Counters, b: &Counters) {
-    a.created -= b.created;
-    a.dispatched -= b.dispatched;
-    a.responded_on_time -= b.responded_on_time;
-    a.closed -= b.closed;
-    a.closed_on_time -= b.closed_on_time;
-    a.handling_ms -= b.handling_ms;
-    a.rated -= b.rated;
-    a.satisfied -= b.satisfied;
-    a.basic_satisfied -= b.basic_satisfied;
-    a.unsatisfied -= b.unsatisfied;
-    a.solved -= b.solved;
+pub(crate) fn add(a: &mut Counters, b: &Counters) {
+    add_times(a, b, 1);
 }
 
-pub(crate) fn add(a: &mut Counters, b: &Counters) {
-    a.created += b.created;
-    a.dispatched += b.dispatched;
-    a.responded_on_time += b.responded_on_time;
-    a.closed += b.closed;
-    a.closed_on_time += b.closed_on_time;
-    a.handling_ms += b.handling_ms;
-    a.rated += b.rated;
-    a.satisfied += b.satisfied;
-    a.basic_satisfied += b.basic_satisfied;
-    a.unsatisfied += b.unsatisfied;
-    a.solved += b.solved;
+fn sub(a: &mut Counters, b: &Counters) {
+    add_times(a, b, -1);
+}
+
+/// `a += k × b`, counter by counter.
+fn add_times(a: &mut Counters, b: &Counters, k: i64) {
+    a.created += k * b.created;
+    a.dispatched += k * b.dispatched;
+    a.responded_on_time += k * b.responded_on_time;
+    a.closed += k * b.closed;
+    a.closed_on_time += k * b.closed_on_time;
+    a.handling_ms += k * b.handling_ms;
+    a.rated += k * b.rated;
+    a.satisfied += k * b.satisfied;
+    a.basic_satisfied += k * b.basic_satisfied;
+    a.unsatisfied += k * b.unsatisfied;
+    a.solved += k * b.solved;
 }
 
 pub(crate) async fn region_ref(
@@ -438,20 +433,18 @@ async fn node_open_figures(
                 .or_default() += n;
         }
     }
-    let mut overdue: HashMap<String, i64> =
-        nodes::overdue_by_child(&mut conn, child.as_str(), &lo, &hi, len, now)
-            .await?
-            .into_iter()
-            .collect();
-    let own_overdue = nodes::overdue_total(
+    let (by_child, own_overdue) = nodes::overdue(
         &mut conn,
         region.level().as_str(),
         region.as_str(),
+        child.as_str(),
         &lo,
         &hi,
+        len,
         now,
     )
     .await?;
+    let mut overdue: HashMap<String, i64> = by_child.into_iter().collect();
     for (map, own) in [(&mut open, own_open), (&mut overdue, own_overdue)] {
         let rest = own - map.values().sum::<i64>();
         if rest != 0 {
