@@ -307,6 +307,7 @@ async fn gen_makes_consistent_deterministic_data_the_server_reads() {
     );
     let v = wangge(dir.path(), &["audit", "verify"]);
     assert!(v.status.success(), "{}", text(&v));
+    full_text_index_matches_the_cases(dir.path(), &mut c).await;
 
     // A database that already has cases is refused, and left as it was.
     let again = wangge(dir.path(), &GEN);
@@ -326,6 +327,43 @@ async fn gen_makes_consistent_deterministic_data_the_server_reads() {
     assert_ne!(fingerprint(&mut c).await.0, fingerprint(&mut o8).await.0);
 
     served(dir.path(), &mut c).await;
+}
+
+/// The full-text index, built in a file of its own and copied in, is the index of the
+/// cases: FTS5's own check against the content table passes, and a search finds what a
+/// scan finds.
+async fn full_text_index_matches_the_cases(dir: &Path, c: &mut AnyConnection) {
+    assert!(!dir.join("wangge.db.fts-build").exists());
+    sqlx::query("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let (title,): (String,) = sqlx::query_as("SELECT title FROM cases ORDER BY id DESC LIMIT 1")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let needle: String = title
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let by_index = one(
+        c,
+        &format!("SELECT COUNT(*) FROM cases_fts WHERE cases_fts MATCH '\"{needle}\"'"),
+    )
+    .await;
+    let by_scan = one(
+        c,
+        &format!(
+            "SELECT COUNT(*) FROM cases WHERE title LIKE '%{needle}%' OR description LIKE '%{needle}%'"
+        ),
+    )
+    .await;
+    assert!(by_index > 0, "{needle}");
+    assert_eq!(by_index, by_scan, "{needle}");
 }
 
 /// Stops the server however the test ends.

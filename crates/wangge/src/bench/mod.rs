@@ -15,6 +15,7 @@
 //! Loads stay on 127.0.0.1 and end after `--seconds`.
 
 mod ceiling;
+mod cpu;
 mod load;
 mod servers;
 
@@ -198,6 +199,8 @@ async fn intake(
         .map(|i| servers.url(i, "/api/v1/cases"))
         .collect();
     let ceiling_villages = villages.clone();
+    let pids = servers.pids();
+    let cpu_before = cpu::snapshot(&pids);
     let stats = run_load(
         a.clients,
         Duration::from_secs(a.common.seconds),
@@ -238,16 +241,18 @@ async fn intake(
         },
     )
     .await;
+    let cpu = cpu::Usage::between(&cpu_before, &cpu::snapshot(&pids));
     let rss = servers.rss_kib();
     servers.stop().await;
     stats.print(&format!(
         "intake over HTTP, {} clients, {} server(s)",
         a.clients, n_servers
     ));
+    println!("{}", cpu.line(stats.ok));
     let mut report = json!({
         "scenario": "intake", "servers": n_servers, "clients": a.clients,
         "database": describe(cfg, data_dir),
-        "http": stats.json(), "server_rss_kib": rss,
+        "http": stats.json(), "server_rss_kib": rss, "cpu": cpu.json(stats.ok),
     });
     if !a.no_ceiling {
         let store = open_existing(cfg, data_dir).await?;

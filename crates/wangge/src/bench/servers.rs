@@ -108,6 +108,11 @@ impl Servers {
         }
     }
 
+    /// The servers' process ids.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.id()).collect()
+    }
+
     /// Resident set size of each server (KiB), from /proc.
     pub fn rss_kib(&self) -> Vec<u64> {
         self.children

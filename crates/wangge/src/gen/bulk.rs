@@ -13,7 +13,8 @@
 use std::str::FromStr;
 
 use sqlx::any::AnyConnectOptions;
-use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor, SqliteConnection};
 use wangge_store::{derived, Backend};
 
 /// The generator's own connection. Statement logging is off (bulk statements are slow
@@ -26,20 +27,32 @@ pub async fn connect(url: &str, backend: Backend) -> Result<AnyConnection, sqlx:
     let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     let mut conn = AnyConnection::connect_with(&opts).await?;
     if backend == Backend::Sqlite {
-        for pragma in [
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA foreign_keys = OFF",
-            "PRAGMA synchronous = OFF",
-            "PRAGMA cache_size = -65536",
-            "PRAGMA temp_store = MEMORY",
-            // Index builds may sort on a helper thread (the generator is done by then).
-            "PRAGMA threads = 2",
-        ] {
+        for pragma in SQLITE_PRAGMAS {
             conn.execute(pragma).await?;
         }
     }
     Ok(conn)
 }
+
+/// The same settings on a connection of sqlx's SQLite driver itself (the case rows).
+pub async fn connect_sqlite(url: &str) -> Result<SqliteConnection, sqlx::Error> {
+    let opts = SqliteConnectOptions::from_str(url)?.disable_statement_logging();
+    let mut conn = SqliteConnection::connect_with(&opts).await?;
+    for pragma in SQLITE_PRAGMAS {
+        conn.execute(pragma).await?;
+    }
+    Ok(conn)
+}
+
+const SQLITE_PRAGMAS: [&str; 6] = [
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = OFF",
+    "PRAGMA synchronous = OFF",
+    "PRAGMA cache_size = -65536",
+    "PRAGMA temp_store = MEMORY",
+    // Index builds may sort on a helper thread (the generator is done by then).
+    "PRAGMA threads = 2",
+];
 
 /// What is set aside: the case indexes whose keys arrive in random order (the others —
 /// the timeline's `(case_id, id)`, the deadline queues where every finished case has a
@@ -50,8 +63,8 @@ const KEY: &str = "gen.suspended";
 
 /// Drops the secondary indexes of the case tables, the FTS insert trigger and the
 /// derived tables' triggers; returns their `CREATE` statements (also saved in `meta`).
-pub async fn suspend(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
-    restore(conn).await?;
+pub async fn suspend(conn: &mut AnyConnection, url: &str) -> Result<Vec<String>, sqlx::Error> {
+    restore(conn, url).await?;
     restore_derived(conn).await?;
     let derived_names = derived::SQLITE_TRIGGERS
         .iter()
@@ -84,8 +97,9 @@ pub async fn suspend(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Erro
 }
 
 /// Builds again what [`suspend`] set aside (if anything is pending), and the full-text
-/// index of the cases.
-pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+/// index of the cases. `url` is the database's, for the second connection that builds
+/// the full-text index meanwhile (see [`build_fts_aside`]).
+pub async fn restore(conn: &mut AnyConnection, url: &str) -> Result<bool, sqlx::Error> {
     let pending: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
         .bind(KEY)
         .fetch_optional(&mut *conn)
@@ -96,6 +110,11 @@ pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
     let all: Vec<String> = serde_json::from_str(&json).unwrap_or_default();
     let (derived_defs, defs): (Vec<String>, Vec<String>) =
         all.into_iter().partition(|sql| is_derived(sql));
+    let aside = aside_file(conn).await?;
+    // An index build keeps one core busy (SQLite sorts on the connection's own thread),
+    // and the full-text build is as long again: it runs on the other core, into a file of
+    // its own, reading the committed cases while this connection writes the indexes.
+    let fts = tokio::spawn(build_fts_aside(url.to_owned(), aside.clone()));
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     for sql in &defs {
         let sql = sql
@@ -106,20 +125,27 @@ pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
                 1,
             )
             .replacen("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1);
+        let t = std::time::Instant::now();
         sqlx::query(&sql).execute(&mut *tx).await?;
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "{}", first_line(&sql));
     }
-    // A larger in-memory term buffer for the rebuild (far fewer segments to merge), then
-    // the default again.
-    for sql in [
-        "INSERT INTO cases_fts(cases_fts, rank) VALUES ('hashsize', 268435456)",
-        "INSERT INTO cases_fts(cases_fts) VALUES ('rebuild')",
-        // One segment instead of thousands: otherwise the first writes after the load pay
-        // for merging them (at 10 M cases the raw intake loop fell to 24 cases/s).
-        "INSERT INTO cases_fts(cases_fts) VALUES ('optimize')",
-        "INSERT INTO cases_fts(cases_fts, rank) VALUES ('hashsize', 1048576)",
-        "DELETE FROM cases_fts_config WHERE k = 'hashsize'",
-    ] {
-        tx.execute(sql).await?;
+    tx.commit().await?;
+    fts.await
+        .map_err(|e| sqlx::Error::Protocol(format!("全文索引线程异常退出：{e}")))??;
+    let t = std::time::Instant::now();
+    // ATTACH is refused inside a transaction. Until the commit below the pending key
+    // stays, so a run stopped here builds the full-text index again on its next start.
+    sqlx::query("ATTACH DATABASE $1 AS fts_build")
+        .bind(aside.to_string_lossy().into_owned())
+        .execute(&mut *conn)
+        .await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for shadow in FTS_SHADOW {
+        tx.execute(
+            format!("DELETE FROM main.{shadow}; INSERT INTO main.{shadow} SELECT * FROM fts_build.{shadow}")
+                .as_str(),
+        )
+        .await?;
     }
     sqlx::query("DELETE FROM meta WHERE key = $1")
         .bind(KEY)
@@ -133,7 +159,75 @@ pub async fn restore(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
             .await?;
     }
     tx.commit().await?;
+    conn.execute("DETACH DATABASE fts_build").await?;
+    let _ = std::fs::remove_file(&aside);
+    tracing::debug!(
+        secs = t.elapsed().as_secs_f64(),
+        "full-text index copied in"
+    );
     Ok(true)
+}
+
+/// The shadow tables that hold an FTS5 index (an external-content table has no
+/// `_content`; `_config` keeps the main table's own settings).
+const FTS_SHADOW: [&str; 3] = ["cases_fts_data", "cases_fts_idx", "cases_fts_docsize"];
+
+fn first_line(sql: &str) -> &str {
+    sql.lines().next().unwrap_or_default()
+}
+
+/// Where the full-text index is built: beside the database file.
+async fn aside_file(conn: &mut AnyConnection) -> Result<std::path::PathBuf, sqlx::Error> {
+    let files: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+        .fetch_all(&mut *conn)
+        .await?;
+    match files.into_iter().find(|f| f.1 == "main") {
+        Some((_, _, file)) if !file.is_empty() => Ok(format!("{file}.fts-build").into()),
+        _ => Err(sqlx::Error::Protocol(
+            "gen 需要数据库文件（不支持内存数据库）".into(),
+        )),
+    }
+}
+
+/// Builds the cases' full-text index in a database file of its own, on its own
+/// connection: an FTS5 table defined exactly as `main.cases_fts` (so its shadow tables are
+/// in the same format), filled from the committed cases and merged into one segment. Its
+/// shadow tables are then copied into the main file as they are, which is a sequential
+/// write instead of tokenising every case on the connection that builds the indexes.
+async fn build_fts_aside(url: String, aside: std::path::PathBuf) -> Result<(), sqlx::Error> {
+    let _ = std::fs::remove_file(&aside);
+    let mut c = connect(&url, Backend::Sqlite).await?;
+    let (def,): (String,) =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE name = 'cases_fts'")
+            .fetch_one(&mut c)
+            .await?;
+    sqlx::query("ATTACH DATABASE $1 AS fts_build")
+        .bind(aside.to_string_lossy().into_owned())
+        .execute(&mut c)
+        .await?;
+    let create = def.replacen(
+        "CREATE VIRTUAL TABLE cases_fts",
+        "CREATE VIRTUAL TABLE fts_build.cases_fts",
+        1,
+    );
+    for sql in [
+        // A scratch file: a crash only loses it, and it is made again.
+        "PRAGMA fts_build.journal_mode = OFF",
+        "PRAGMA fts_build.synchronous = OFF",
+        "PRAGMA fts_build.cache_size = -262144",
+        create.as_str(),
+        // A large in-memory term buffer: far fewer segments to merge.
+        "INSERT INTO fts_build.cases_fts(cases_fts, rank) VALUES ('hashsize', 268435456)",
+        "INSERT INTO fts_build.cases_fts(rowid, title, description) SELECT id, title, description FROM main.cases",
+        // One segment instead of many: otherwise the first writes after the load pay for
+        // merging them (at 10 M cases the raw intake loop fell to 24 cases/s).
+        "INSERT INTO fts_build.cases_fts(cases_fts) VALUES ('optimize')",
+    ] {
+        let t = std::time::Instant::now();
+        c.execute(sql).await?;
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "{}", first_line(sql));
+    }
+    c.close().await
 }
 
 const DERIVED_KEY: &str = "gen.suspended_derived";

@@ -11,14 +11,13 @@ use wangge_crypto::FieldCipher;
 use wangge_server::cases::CaseConfig;
 use wangge_store::cases::{CaseRow, EventRow, PartyRow};
 use wangge_store::mediation::{DisputeRow, SessionRow};
-use wangge_store::Backend;
 
 use super::intake::one_case;
 use super::matters::categories_of;
 use super::people::{Person, Staff};
 use super::place::World;
 use super::tally::{Recent, Tally};
-use super::write::{statements, Q};
+use super::write::{statements, Driver, Q};
 
 pub const DAY_MS: i64 = 86_400_000;
 /// Cases per batch handed to the writer.
@@ -53,13 +52,13 @@ pub struct Batch {
 
 impl Batch {
     /// The statements that write the batch, parents before children.
-    pub fn into_statements(self, backend: Backend) -> Vec<Q> {
+    pub fn into_statements(self, driver: Driver) -> Vec<Q> {
         let mut out = Vec::new();
-        statements(self.cases, backend, &mut out);
-        statements(self.events, backend, &mut out);
-        statements(self.parties, backend, &mut out);
-        statements(self.disputes, backend, &mut out);
-        statements(self.sessions, backend, &mut out);
+        statements(self.cases, driver, &mut out);
+        statements(self.events, driver, &mut out);
+        statements(self.parties, driver, &mut out);
+        statements(self.disputes, driver, &mut out);
+        statements(self.sessions, driver, &mut out);
         out
     }
 }

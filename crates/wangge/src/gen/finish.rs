@@ -80,14 +80,18 @@ pub async fn finish(
             last_seq: *seq,
         })
         .collect();
+    let t = Instant::now();
     let mut tx = store.begin().await?;
     write::insert(&mut tx, store.backend(), rollups).await?;
     write::insert(&mut tx, store.backend(), states).await?;
     write::insert(&mut tx, store.backend(), counters).await?;
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), "rollups written");
     if store.backend() == Backend::Sqlite {
         // The derived tables' triggers were set aside for the load: compute the tables
         // from everything written, then put the triggers back.
+        let t = Instant::now();
         super::bulk::restore_derived_in(&mut tx).await?;
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "derived tables");
     }
     if store.backend() == Backend::Postgres {
         // Ids were given explicitly: move the sequences past them.
@@ -148,10 +152,12 @@ pub async fn finish(
     .await?;
     tx.commit().await?;
     if store.backend() == Backend::Sqlite {
+        let t = Instant::now();
         let mut conn = store.read().await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&mut *conn)
             .await?;
+        tracing::debug!(secs = t.elapsed().as_secs_f64(), "checkpoint");
     }
     let secs = started.elapsed().as_secs_f64();
     println!(

@@ -69,7 +69,7 @@ use crate::commands::{now_ms, open, DEFAULT_DATA_DIR};
 use crate::config::Config;
 use crate::demo::{DEMO_PASSWORD, GUIDONG_CSV};
 use cases::{Setup, DAY_MS};
-use write::Q;
+use write::{Driver, Q};
 
 /// Cases per transaction.
 const COMMIT_EVERY: usize = 50_000;
@@ -123,9 +123,10 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     let store = open(cfg, &dir).await?;
     let cipher = cfg.cipher(&dir, true)?;
     let case_cfg = cfg.case_config(&dir)?;
+    let url = cfg.database_url(&dir)?;
     let mut conn = store.read().await?;
     if store.backend() == Backend::Sqlite
-        && (bulk::restore(&mut conn).await? | bulk::restore_derived(&mut conn).await?)
+        && (bulk::restore(&mut conn, &url).await? | bulk::restore_derived(&mut conn).await?)
     {
         eprintln!("已恢复上次中断的 gen 暂时移除的索引与触发器");
     }
@@ -167,7 +168,7 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
 
     // Places and people, in one transaction, on the generator's own connection.
     let backend = store.backend();
-    let mut conn = bulk::connect(&cfg.database_url(&dir)?, backend).await?;
+    let mut conn = bulk::connect(&url, backend).await?;
     let hash = tokio::task::spawn_blocking(|| wangge_crypto::password::hash(DEMO_PASSWORD));
     let at = end;
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
@@ -255,19 +256,21 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     };
     // The generator thread also turns each batch into bound statements, so this task only
     // hands them to the database.
+    let driver = match backend {
+        Backend::Sqlite => Driver::Sqlite,
+        Backend::Postgres => Driver::Any(backend),
+    };
     let (sender, mut batches) = tokio::sync::mpsc::channel::<(usize, Vec<Q>)>(2);
     let generator = std::thread::spawn(move || {
         cases::generate(setup, |b| {
             let n = b.cases.len();
-            sender
-                .blocking_send((n, b.into_statements(backend)))
-                .is_ok()
+            sender.blocking_send((n, b.into_statements(driver))).is_ok()
         })
     });
     let pb = progress(a.cases, "事件");
     let mut written = Ok(());
     if store.backend() == Backend::Sqlite {
-        written = bulk::suspend(&mut conn)
+        written = bulk::suspend(&mut conn, &url)
             .await
             .map(drop)
             .map_err(anyhow::Error::from);
@@ -275,7 +278,16 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     let setup_secs = started.elapsed().as_secs_f64();
     let cases_started = Instant::now();
     if written.is_ok() {
-        written = write_cases(&mut conn, &mut batches, &pb).await;
+        written = match backend {
+            Backend::Sqlite => match bulk::connect_sqlite(&url).await {
+                Ok(mut direct) => {
+                    let w = write_cases::<sqlx::Sqlite>(&mut direct, &mut batches, &pb).await;
+                    direct.close().await.map_err(anyhow::Error::from).and(w)
+                }
+                Err(e) => Err(e.into()),
+            },
+            Backend::Postgres => write_cases::<sqlx::Any>(&mut conn, &mut batches, &pb).await,
+        };
     }
     drop(batches);
     let joined = tokio::task::spawn_blocking(move || generator.join()).await?;
@@ -286,7 +298,7 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
         let spinner = ProgressBar::new_spinner();
         spinner.set_message("建立索引与全文索引…");
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-        bulk::restore(&mut conn).await?;
+        bulk::restore(&mut conn, &url).await?;
         spinner.finish_and_clear();
     }
     conn.close().await?;
@@ -305,15 +317,32 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn write_cases(
-    conn: &mut wangge_store::AnyConnection,
+/// A driver whose connections the case rows can be written on.
+trait RowWriter: sqlx::Database {
+    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error>;
+}
+
+impl RowWriter for sqlx::Any {
+    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error> {
+        write::run(conn, statements).await
+    }
+}
+
+impl RowWriter for sqlx::Sqlite {
+    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error> {
+        write::run_sqlite(conn, statements).await
+    }
+}
+
+async fn write_cases<D: RowWriter>(
+    conn: &mut D::Connection,
     batches: &mut tokio::sync::mpsc::Receiver<(usize, Vec<Q>)>,
     pb: &ProgressBar,
 ) -> anyhow::Result<()> {
     let mut tx = conn.begin().await?;
     let mut since_commit = 0;
     while let Some((n, statements)) = batches.recv().await {
-        write::run(&mut tx, statements).await?;
+        D::run(&mut tx, statements).await?;
         since_commit += n;
         pb.inc(n as u64);
         if since_commit >= COMMIT_EVERY {
