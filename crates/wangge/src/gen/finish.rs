@@ -25,6 +25,7 @@ pub struct Counts {
 
 pub async fn finish(
     store: &Store,
+    url: &str,
     a: &GenArgs,
     tally: &Tally,
     s: &Setup,
@@ -81,10 +82,26 @@ pub async fn finish(
         })
         .collect();
     let t = Instant::now();
-    let mut tx = store.begin().await?;
-    write::insert(&mut tx, store.backend(), rollups).await?;
-    write::insert(&mut tx, store.backend(), states).await?;
-    write::insert(&mut tx, store.backend(), counters).await?;
+    let mut tx = if store.backend() == Backend::Sqlite {
+        // Millions of rollup rows: through SQLite's own driver, like the case rows, in a
+        // transaction of their own. Until the one below commits, the derived tables are
+        // still pending in `meta`, so a run stopped in between computes them on its next
+        // start.
+        let mut direct = super::bulk::connect_sqlite(url).await?;
+        let mut dtx = sqlx::Connection::begin(&mut direct).await?;
+        write::insert_sqlite(&mut dtx, rollups).await?;
+        write::insert_sqlite(&mut dtx, states).await?;
+        write::insert_sqlite(&mut dtx, counters).await?;
+        dtx.commit().await?;
+        sqlx::Connection::close(direct).await?;
+        store.begin().await?
+    } else {
+        let mut tx = store.begin().await?;
+        write::insert(&mut tx, store.backend(), rollups).await?;
+        write::insert(&mut tx, store.backend(), states).await?;
+        write::insert(&mut tx, store.backend(), counters).await?;
+        tx
+    };
     tracing::debug!(secs = t.elapsed().as_secs_f64(), "rollups written");
     if store.backend() == Backend::Sqlite {
         // The derived tables' triggers were set aside for the load: compute the tables

@@ -313,7 +313,7 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
         rows_secs,
         index_secs,
     };
-    finish::finish(&store, &a, &tally, &setup, &counts, started).await?;
+    finish::finish(&store, &url, &a, &tally, &setup, &counts, started).await?;
     Ok(ExitCode::SUCCESS)
 }
 

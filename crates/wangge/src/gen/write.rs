@@ -179,6 +179,16 @@ fn wrong_driver() -> sqlx::Error {
     sqlx::Error::Protocol("语句与连接的驱动不一致".into())
 }
 
+/// Inserts `rows` (statements built here) through sqlx's SQLite driver.
+pub async fn insert_sqlite<R: Insert>(
+    conn: &mut SqliteConnection,
+    rows: Vec<R>,
+) -> Result<(), sqlx::Error> {
+    let mut out = Vec::new();
+    statements(rows, Driver::Sqlite, &mut out);
+    run_sqlite(conn, out).await
+}
+
 /// Inserts `rows` (statements built here) through `Any`.
 pub async fn insert<R: Insert>(
     conn: &mut AnyConnection,
