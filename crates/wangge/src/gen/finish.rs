@@ -9,7 +9,7 @@ use wangge_store::{audit, Backend, Store};
 
 use super::cases::{Setup, TYPES};
 use super::tally::{CounterOut, RollupOut, StateCountOut, Tally};
-use super::write;
+use super::write::{self, Driver};
 use super::GenArgs;
 use crate::commands::now_ms;
 
@@ -89,17 +89,17 @@ pub async fn finish(
         // start.
         let mut direct = super::bulk::connect_sqlite(url).await?;
         let mut dtx = sqlx::Connection::begin(&mut direct).await?;
-        write::insert_sqlite(&mut dtx, rollups).await?;
-        write::insert_sqlite(&mut dtx, states).await?;
-        write::insert_sqlite(&mut dtx, counters).await?;
+        write::insert(&mut *dtx, Driver::Sqlite, rollups).await?;
+        write::insert(&mut *dtx, Driver::Sqlite, states).await?;
+        write::insert(&mut *dtx, Driver::Sqlite, counters).await?;
         dtx.commit().await?;
         sqlx::Connection::close(direct).await?;
         store.begin().await?
     } else {
         let mut tx = store.begin().await?;
-        write::insert(&mut tx, store.backend(), rollups).await?;
-        write::insert(&mut tx, store.backend(), states).await?;
-        write::insert(&mut tx, store.backend(), counters).await?;
+        write::insert(&mut *tx, Driver::Any(store.backend()), rollups).await?;
+        write::insert(&mut *tx, Driver::Any(store.backend()), states).await?;
+        write::insert(&mut *tx, Driver::Any(store.backend()), counters).await?;
         tx
     };
     tracing::debug!(secs = t.elapsed().as_secs_f64(), "rollups written");

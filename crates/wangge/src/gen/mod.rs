@@ -180,8 +180,18 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     let mut world = place::build(&mut rng, a.seed, a.counties, &guidong, at)?;
     let hash = hash.await?;
     let mut tx = conn.begin().await?;
-    write::insert(&mut tx, backend, std::mem::take(&mut world.regions)).await?;
-    write::insert(&mut tx, backend, std::mem::take(&mut world.grid_rows)).await?;
+    write::insert(
+        &mut *tx,
+        Driver::Any(backend),
+        std::mem::take(&mut world.regions),
+    )
+    .await?;
+    write::insert(
+        &mut *tx,
+        Driver::Any(backend),
+        std::mem::take(&mut world.grid_rows),
+    )
+    .await?;
     wangge_server::grids::bump_version(&mut tx, now_ms())
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -220,9 +230,9 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
         households += p.households.len() as u64;
         residents += p.residents.len() as u64;
         posts += p.posts.len() as u64;
-        write::insert(&mut tx, backend, p.households).await?;
-        write::insert(&mut tx, backend, p.residents).await?;
-        write::insert(&mut tx, backend, p.posts).await?;
+        write::insert(&mut *tx, Driver::Any(backend), p.households).await?;
+        write::insert(&mut *tx, Driver::Any(backend), p.residents).await?;
+        write::insert(&mut *tx, Driver::Any(backend), p.posts).await?;
         for (v, list) in p.adults {
             adults[v] = list;
         }
@@ -279,13 +289,15 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     let cases_started = Instant::now();
     if written.is_ok() {
         written = match backend {
-            Backend::Sqlite => match bulk::connect_sqlite(&url).await {
-                Ok(mut direct) => {
+            Backend::Sqlite => {
+                async {
+                    let mut direct = bulk::connect_sqlite(&url).await?;
                     let w = write_cases::<sqlx::Sqlite>(&mut direct, &mut batches, &pb).await;
-                    direct.close().await.map_err(anyhow::Error::from).and(w)
+                    direct.close().await?;
+                    w
                 }
-                Err(e) => Err(e.into()),
-            },
+                .await
+            }
             Backend::Postgres => write_cases::<sqlx::Any>(&mut conn, &mut batches, &pb).await,
         };
     }
@@ -317,32 +329,18 @@ pub async fn run(cfg: &Config, a: GenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A driver whose connections the case rows can be written on.
-trait RowWriter: sqlx::Database {
-    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error>;
-}
-
-impl RowWriter for sqlx::Any {
-    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error> {
-        write::run(conn, statements).await
-    }
-}
-
-impl RowWriter for sqlx::Sqlite {
-    async fn run(conn: &mut Self::Connection, statements: Vec<Q>) -> Result<(), sqlx::Error> {
-        write::run_sqlite(conn, statements).await
-    }
-}
-
-async fn write_cases<D: RowWriter>(
+async fn write_cases<D: sqlx::Database>(
     conn: &mut D::Connection,
     batches: &mut tokio::sync::mpsc::Receiver<(usize, Vec<Q>)>,
     pb: &ProgressBar,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    D::Connection: write::Writer,
+{
     let mut tx = conn.begin().await?;
     let mut since_commit = 0;
     while let Some((n, statements)) = batches.recv().await {
-        D::run(&mut tx, statements).await?;
+        write::run(&mut *tx, statements).await?;
         since_commit += n;
         pb.inc(n as u64);
         if since_commit >= COMMIT_EVERY {

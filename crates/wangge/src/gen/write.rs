@@ -150,53 +150,50 @@ pub fn statements<R: Insert>(rows: Vec<R>, driver: Driver, out: &mut Vec<Q>) {
     }
 }
 
-/// Executes statements built for `Any` in order.
-pub async fn run(conn: &mut AnyConnection, statements: Vec<Q>) -> Result<(), sqlx::Error> {
-    for q in statements {
-        match q {
-            Q::Any(q) => q.execute(&mut *conn).await?,
-            Q::Sqlite(_) => return Err(wrong_driver()),
-        };
-    }
-    Ok(())
+/// A connection statements can be executed on: each driver takes the statements built
+/// for it ([`Driver`]).
+pub(crate) trait Writer {
+    async fn exec(&mut self, q: Q) -> Result<(), sqlx::Error>;
 }
 
-/// Executes statements built for SQLite's own driver in order.
-pub async fn run_sqlite(
-    conn: &mut SqliteConnection,
-    statements: Vec<Q>,
-) -> Result<(), sqlx::Error> {
-    for q in statements {
+impl Writer for AnyConnection {
+    async fn exec(&mut self, q: Q) -> Result<(), sqlx::Error> {
         match q {
-            Q::Sqlite(q) => q.execute(&mut *conn).await?,
-            Q::Any(_) => return Err(wrong_driver()),
-        };
+            Q::Any(q) => q.execute(self).await.map(drop),
+            Q::Sqlite(_) => Err(wrong_driver()),
+        }
     }
-    Ok(())
+}
+
+impl Writer for SqliteConnection {
+    async fn exec(&mut self, q: Q) -> Result<(), sqlx::Error> {
+        match q {
+            Q::Sqlite(q) => q.execute(self).await.map(drop),
+            Q::Any(_) => Err(wrong_driver()),
+        }
+    }
 }
 
 fn wrong_driver() -> sqlx::Error {
     sqlx::Error::Protocol("语句与连接的驱动不一致".into())
 }
 
-/// Inserts `rows` (statements built here) through sqlx's SQLite driver.
-pub async fn insert_sqlite<R: Insert>(
-    conn: &mut SqliteConnection,
-    rows: Vec<R>,
-) -> Result<(), sqlx::Error> {
-    let mut out = Vec::new();
-    statements(rows, Driver::Sqlite, &mut out);
-    run_sqlite(conn, out).await
+/// Executes statements in order.
+pub async fn run<C: Writer>(conn: &mut C, statements: Vec<Q>) -> Result<(), sqlx::Error> {
+    for q in statements {
+        conn.exec(q).await?;
+    }
+    Ok(())
 }
 
-/// Inserts `rows` (statements built here) through `Any`.
-pub async fn insert<R: Insert>(
-    conn: &mut AnyConnection,
-    backend: Backend,
+/// Inserts `rows` (statements built here for `driver`, which must be `conn`'s).
+pub async fn insert<C: Writer, R: Insert>(
+    conn: &mut C,
+    driver: Driver,
     rows: Vec<R>,
 ) -> Result<(), sqlx::Error> {
     let mut out = Vec::new();
-    statements(rows, Driver::Any(backend), &mut out);
+    statements(rows, driver, &mut out);
     run(conn, out).await
 }
 
